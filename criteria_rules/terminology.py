@@ -2,12 +2,200 @@
 
 The contract (kept stable; the implementation grows):
 - ``resolve(text) -> list[str]``: the concept ids named in a phrase, most specific first
-  ("allogeneic stem cell transplant" -> ["hsct"], "prednisolone" -> ["prednisolone"]).
-  Phrases outside the curated lexicon fall back to terminologies (HPO, ICD-10-CM) and
-  finally to ``term:<normalised words>``.
+  ("allogeneic stem cell transplant" -> ["hsct_allogeneic"], which ``is_a`` "hsct";
+  "prednisolone" -> ["prednisolone"]). Phrases outside the curated lexicon fall back to
+  terminologies (HPO, ICD-10-CM) and finally to ``term:<normalised words>``.
 - ``ancestors(concept_id) -> frozenset[str]``: the concept and everything above it
-  ("prednisolone" -> {"prednisolone", "corticosteroid", ...}).
+  ("prednisolone" -> {"prednisolone", "corticosteroid", ...}). For ``hpo:`` and
+  ``icd10cm:`` ids this includes the lexicon concepts that cross-reference them, so a
+  patient's "focal seizure" (HPO) reaches the lexicon's ``epilepsy``.
 - ``is_a(concept_id, parent_id) -> bool``.
 - ``label(concept_id) -> str``: plain-language name for reasons and questions.
 - ``normalise_term(text) -> str``: lowercase, punctuation-free, singular words.
+
+Extras used by the compiler: ``concept(id)`` (the lexicon entry with its data, e.g. an
+analyte's unit or a corticosteroid's prednisolone factor), ``find_mentions(words)`` (the
+n-gram lookup over a token sequence), ``kind(id)``.
+
+Matching is a dict lookup over n-grams of normalised words (longest first); the curated
+lexicon is tried before the fallbacks so its ids win.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from criteria_rules.lexicon_loader import Concept, load_lexicon
+from criteria_rules.normalise import normalise_term, normalise_word
+from criteria_rules import fallback_terms
+
+__all__ = [
+    "Concept",
+    "Mention",
+    "ancestors",
+    "concept",
+    "find_mentions",
+    "is_a",
+    "kind",
+    "label",
+    "normalise_term",
+    "normalise_word",
+    "resolve",
+]
+
+MAX_NGRAM = 8
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int  # index of the first word in the sequence given to find_mentions
+    end: int  # exclusive
+    concept_id: str
+    source: str  # "lexicon" | "hpo" | "icd10cm"
+
+
+@dataclass
+class _CuratedIndex:
+    concepts: dict[str, Concept] = field(default_factory=dict)
+    phrases: dict[str, str] = field(default_factory=dict)  # normalised synonym -> id
+    max_len: int = 1
+
+
+@lru_cache(maxsize=1)
+def _curated() -> _CuratedIndex:
+    index = _CuratedIndex()
+    for c in load_lexicon():
+        index.concepts[c.id] = c
+        for phrase in (c.label, c.id.replace("_", " "), *c.synonyms):
+            key = normalise_term(phrase)
+            # the first concept to claim a phrase keeps it (files are read in a fixed order)
+            if key and key not in index.phrases:
+                index.phrases[key] = c.id
+                index.max_len = max(index.max_len, key.count(" ") + 1)
+    return index
+
+
+def concept(concept_id: str) -> Concept | None:
+    return _curated().concepts.get(concept_id)
+
+
+def kind(concept_id: str) -> str | None:
+    c = concept(concept_id)
+    if c is not None:
+        return c.kind
+    if concept_id.startswith(("hpo:", "icd10cm:")):
+        return "condition"
+    return None
+
+
+def _longest_matches(words: list[str], covered: list[bool], lookup, max_len: int, source: str):
+    """Greedy left-to-right longest match of word n-grams; words that are "" are skipped
+    inside a phrase (hyphens, slashes), None breaks a phrase (commas, brackets)."""
+    found: list[Mention] = []
+    i, n = 0, len(words)
+    while i < n:
+        if covered[i] or not words[i]:
+            i += 1
+            continue
+        best: tuple[int, str] | None = None
+        parts: list[str] = []
+        j = i
+        while j < n and len(parts) < max_len:
+            w = words[j]
+            if w is None or covered[j]:
+                break
+            if w:
+                parts.append(w)
+                hit = lookup(" ".join(parts))
+                if hit:
+                    best = (j + 1, hit)
+            j += 1
+        if best:
+            end, cid = best
+            found.append(Mention(i, end, cid, source))
+            for k in range(i, end):
+                covered[k] = True
+            i = end
+        else:
+            i += 1
+    return found
+
+
+def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Mention]:
+    """Concept mentions in a sequence of normalised words (see _longest_matches)."""
+    covered = [False] * len(words)
+    curated = _curated()
+    mentions = _longest_matches(words, covered, curated.phrases.get, curated.max_len, "lexicon")
+    if fallbacks:
+        hpo = fallback_terms.hpo_index()
+        mentions += _longest_matches(words, covered, hpo.names.get, MAX_NGRAM, "hpo")
+        icd = fallback_terms.icd_index()
+        mentions += _longest_matches(words, covered, icd.names.get, MAX_NGRAM, "icd10cm")
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+@lru_cache(maxsize=20000)
+def resolve_tuple(text: str) -> tuple[str, ...]:
+    norm = normalise_term(text)
+    if not norm:
+        return ()
+    words: list[str | None] = list(norm.split())
+    ids: list[str] = []
+    for m in find_mentions(words):
+        if m.concept_id not in ids:
+            ids.append(m.concept_id)
+    return tuple(ids) if ids else (f"term:{norm}",)
+
+
+def resolve(text: str) -> list[str]:
+    return list(resolve_tuple(text or ""))
+
+
+@lru_cache(maxsize=20000)
+def ancestors(concept_id: str) -> frozenset[str]:
+    result: set[str] = {concept_id}
+    curated = _curated()
+    if concept_id.startswith("hpo:"):
+        hpo_ids = fallback_terms.hpo_index().ancestors(concept_id)
+        result |= hpo_ids
+        result |= _lexicon_xrefs_for(hpo_ids)
+    elif concept_id.startswith("icd10cm:"):
+        code = concept_id.split(":", 1)[1]
+        result |= {f"icd10cm:{a}" for a in fallback_terms.icd_index().ancestors(code)}
+        result |= _lexicon_xrefs_for({concept_id})
+    stack = [c for c in result if c in curated.concepts]
+    while stack:
+        c = curated.concepts[stack.pop()]
+        for parent in c.parents:
+            if parent not in result:
+                result.add(parent)
+                stack.append(parent)
+    return frozenset(result)
+
+
+def _lexicon_xrefs_for(ids: set[str] | frozenset[str]) -> set[str]:
+    found: set[str] = set()
+    for c in _curated().concepts.values():
+        for xref in c.xrefs:
+            if any(fallback_terms.xref_covers(xref, i) for i in ids):
+                found.add(c.id)
+    return found
+
+
+def is_a(concept_id: str, parent_id: str) -> bool:
+    return parent_id in ancestors(concept_id)
+
+
+def label(concept_id: str) -> str:
+    c = concept(concept_id)
+    if c is not None:
+        return c.label
+    if concept_id.startswith("hpo:"):
+        return fallback_terms.hpo_index().labels.get(concept_id, concept_id)
+    if concept_id.startswith("icd10cm:"):
+        return fallback_terms.icd_index().label(concept_id.split(":", 1)[1])
+    if concept_id.startswith("term:"):
+        return concept_id[5:]
+    return concept_id.replace("_", " ")
