@@ -1,0 +1,10 @@
+"""All API routers. Adding an area is one import and one line in ``ROUTERS``."""
+
+from fastapi import APIRouter
+
+from app.api.routes import health, trials
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    trials.router,
+]

@@ -1,0 +1,46 @@
+"""Settings in one place (environment variables, then defaults).
+
+``DATABASE_URL`` and ``CTGOV_BASE_URL`` keep their conventional names; every other
+setting is ``ELIGO_<NAME>``. The default database is a SQLite file under ``./var/``
+relative to the working directory, so a fresh clone runs with zero set-up and the file
+sits next to the checkout (``/var/`` is git-ignored).
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/eligo.db"
+DEFAULT_CTGOV_BASE_URL = "https://clinicaltrials.gov"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ELIGO_", populate_by_name=True, extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL", "ELIGO_DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; postgresql://... is read as postgresql+psycopg://...",
+    )
+    ctgov_base_url: str = Field(
+        default=DEFAULT_CTGOV_BASE_URL,
+        validation_alias=AliasChoices("CTGOV_BASE_URL", "ELIGO_CTGOV_BASE_URL", "ctgov_base_url"),
+        description="Registry root; the client calls <base>/api/v2/studies",
+    )
+    load_demo: bool = Field(default=True, description="Load the demo trials into an empty database at start")
+    migrate_on_start: bool = Field(default=True, description="Apply Alembic migrations when the service starts")
+    import_batch_size: int = Field(default=200, ge=1, le=10_000, description="Records per import transaction")
+    compile_on_import: bool = Field(default=True, description="Compile eligibility rules during import")
+    sync_page_size: int = Field(default=100, ge=1, le=1000, description="Studies per registry page")
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    http_max_retries: int = Field(default=5, ge=0, le=20, description="Retries per registry request")
+    http_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry wait; doubles each retry")
+    http_max_wait_seconds: float = Field(default=60.0, ge=0, description="Cap on one wait, incl. Retry-After")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+def get_settings(**overrides) -> Settings:
+    """Fresh settings from the environment (cheap; not cached so tests can change env)."""
+    return Settings(**overrides)
