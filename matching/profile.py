@@ -100,6 +100,10 @@ class LabResult(Strict):
     value: float
     unit: str = Field(default="", max_length=30)
     date: dt.date | None = None
+    # Reference range bounds in the same unit as `value`: they let rules written as
+    # multiples of the upper/lower limit of normal ("AST <= 2.5 x ULN") be evaluated.
+    uln: float | None = Field(default=None, gt=0)
+    lln: float | None = Field(default=None, ge=0)
     evidence: Evidence | None = None
 
 

@@ -1,0 +1,280 @@
+"""One trial against one patient: every criterion's outcome, reason, and the verdict.
+
+Semantics (DESIGN.md, "Evaluation semantics"):
+- A criterion's expression is evaluated in Kleene logic; for an inclusion it must hold,
+  for an exclusion holding means ``triggered``.
+- ``applies_if`` False -> ``not_applicable``. Unknown -> the criterion is settled only
+  when it would come out the same either way (an inclusion already met, an exclusion
+  already not triggered).
+- Children of a parent item combine by ``any``/``all``; a child that does not apply
+  counts as satisfied for an inclusion and as not triggering for an exclusion.
+- ``unsupported`` criteria are unknown and become a yes/no question quoting the text,
+  unless ``answers["q:criterion:<nct_id>:<criterion id>"]`` answers them; such an
+  answer settles any criterion (the reader judged the text themselves).
+- ``partial`` criteria are evaluated on what was understood; the reason says which
+  words were not read.
+- Registry fields (age range, sex, "no healthy volunteers") are synthetic criteria with
+  status ``registry``; a missing limit is simply no criterion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom
+from matching.facts import AtomFinding, PatientFacts, evaluate_atom
+from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
+from matching.profile import PatientProfile
+from matching.question_catalog import criterion_question_id
+from matching.results import CriteriaSummary, CriterionResult, TrialResult
+from matching.trial import TrialSummary
+
+MAX_QUOTE = 300
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """A trial result plus what the question ranking needs (the atom behind each question)."""
+
+    result: TrialResult
+    question_atoms: dict[str, object] = field(default_factory=dict)
+    question_criteria: dict[str, list[str]] = field(default_factory=dict)  # question id -> criterion texts
+
+
+def evaluate_trial(trial: TrialSummary, profile: PatientProfile, as_of: dt.date,
+                   *, facts: PatientFacts | None = None) -> TrialResult:
+    """Evaluate every criterion of ``trial`` for ``profile`` on ``as_of``."""
+    return evaluate_trial_detailed(trial, facts or PatientFacts(profile, as_of)).result
+
+
+def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluation:
+    evaluation = Evaluation(result=None)  # type: ignore[arg-type]
+    results = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
+               for c in registry_criteria(trial, facts.profile)]
+    has_text_criteria = bool(trial.rules and trial.rules.criteria)
+    if trial.rules is not None:
+        results += [_evaluate_criterion(c, trial.nct_id, facts, evaluation) for c in trial.rules.criteria]
+    verdict, verdict_reason = _verdict(results, has_text_criteria)
+    question_ids = list(dict.fromkeys(q for r in results for q in _all_question_ids(r)))
+    evaluation.result = TrialResult(nct_id=trial.nct_id, verdict=verdict, verdict_reason=verdict_reason,
+                                    criteria=results, summary=summarise(results), question_ids=question_ids)
+    return evaluation
+
+
+# --- registry facts as criteria ----------------------------------------------------------------------
+
+
+def _age_words(low: float | None, high: float | None) -> str:
+    def n(v: float) -> str:
+        return str(int(v)) if float(v).is_integer() else str(v)
+    if low is not None and high is not None:
+        return f"Age {n(low)} to {n(high)} years (registry)"
+    if low is not None:
+        return f"Age {n(low)} years or older (registry)"
+    return f"Age up to {n(high)} years (registry)"
+
+
+def registry_criteria(trial: TrialSummary, profile: PatientProfile) -> list[Criterion]:
+    """The registry's structured fields as criteria; a missing field makes none."""
+    facts = trial.rules.facts if trial.rules is not None else None
+    low = trial.min_age_years if trial.min_age_years is not None else (facts.min_age_years if facts else None)
+    high = trial.max_age_years if trial.max_age_years is not None else (facts.max_age_years if facts else None)
+    out: list[Criterion] = []
+    if low is not None or high is not None:
+        text = _age_words(low, high)
+        out.append(Criterion(id="registry-age", kind="inclusion", text=text, status="compiled",
+                             expr=AtomNode(atom=AgeAtom(min_years=low, max_years=high, text=text))))
+    sex = (trial.sex or "ALL").lower()
+    if sex == "all" and facts is not None:
+        sex = facts.sex
+    if sex in ("female", "male"):
+        text = f"Sex: {sex} (registry)"
+        out.append(Criterion(id="registry-sex", kind="inclusion", text=text, status="compiled",
+                             expr=AtomNode(atom=SexAtom(sex=sex, text=text))))
+    accepts_healthy = trial.healthy_volunteers if trial.healthy_volunteers is not None else (
+        facts.healthy_volunteers if facts else None)
+    if accepts_healthy is False and profile.healthy_volunteer:
+        # Only asked of someone who offers themself as a healthy volunteer: for everyone
+        # else this registry field says nothing about them.
+        text = "Does not accept healthy volunteers (registry)"
+        out.append(Criterion(id="registry-healthy-volunteers", kind="inclusion", text=text, status="compiled",
+                             expr=Not(arg=AtomNode(atom=HealthyVolunteerAtom(text=text)))))
+    return out
+
+
+# --- criteria ----------------------------------------------------------------------------------------
+
+
+def _quote(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rstrip() + "…"
+
+
+_LABELS = {
+    ("inclusion", "met"): "Met",
+    ("inclusion", "not_met"): "Not met",
+    ("inclusion", "unknown"): "Not yet known",
+    ("inclusion", "not_applicable"): "Does not apply to you",
+    ("exclusion", "met"): "Excludes you",
+    ("exclusion", "not_met"): "Does not exclude you",
+    ("exclusion", "unknown"): "Not yet known",
+    ("exclusion", "not_applicable"): "Does not apply to you",
+}
+
+
+def _reason(kind: str, outcome: str, text: str, facts_used: list[str], note: str = "") -> str:
+    because = " ".join(facts_used) if facts_used else ""
+    sentence = f'{_LABELS[(kind, outcome)]}: "{_quote(text)}"'
+    return " ".join(part for part in (sentence, because, note) if part)
+
+
+def _answer_bool(answer) -> Truth:
+    if isinstance(answer, bool):
+        return answer
+    if isinstance(answer, str):
+        text = answer.strip().lower()
+        if text in ("yes", "true", "y"):
+            return True
+        if text in ("no", "false", "n"):
+            return False
+    return None
+
+
+def _outcome(value: Truth) -> str:
+    return "met" if value is True else "not_met" if value is False else "unknown"
+
+
+def _effective(result: CriterionResult) -> Truth:
+    """A child's contribution to its parent: holds (inclusion) / triggers (exclusion)."""
+    if result.outcome == "not_applicable":
+        return result.kind == "inclusion"
+    return {"met": True, "not_met": False}.get(result.outcome)
+
+
+def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,
+                        *, registry: bool = False) -> CriterionResult:
+    judge = _atom_judge(facts, evaluation, criterion.text)
+    children = [_evaluate_criterion(c, nct_id, facts, evaluation, registry=registry) for c in criterion.children]
+    status = "registry" if registry else criterion.status
+    kind = criterion.kind
+    own_question = criterion_question_id(nct_id, criterion.id)
+
+    answered = _answer_bool(facts.answer(own_question))
+    if answered is not None:
+        used = ["You answered that this " + ("applies" if answered else "does not apply") + " to you."]
+        outcome = _outcome(answered)
+        return _result(criterion, outcome, status, used, [], children)
+
+    applies = evaluate_expr(criterion.applies_if, judge) if criterion.applies_if is not None else Judged(True)
+    if applies.value is False:
+        used = _facts_used(applies.deciding)
+        return _result(criterion, "not_applicable", status, used, [], children)
+
+    parts: list[Judged[AtomFinding]] = []
+    if criterion.status != "unsupported" and criterion.expr is not None:
+        parts.append(evaluate_expr(criterion.expr, judge))
+    if children:
+        child_parts = [Judged(_effective(child), ()) for child in children]
+        combined = combine_judged(child_parts, criterion.combine or "all")
+        parts.append(combined)
+    if not parts:
+        # Nothing understood: unknown, and the criterion itself becomes the question.
+        evaluation.question_criteria.setdefault(own_question, []).append(criterion.text)
+        note = "We could not check this automatically."
+        return _result(criterion, "unknown", status, [note], [own_question], children)
+
+    value = and3(p.value for p in parts)
+    deciding = tuple(f for p in parts for f in p.deciding)
+    if applies.value is None:
+        # Settled only if the answer is the same whether or not the criterion applies.
+        value = implies3(None, value) if kind == "inclusion" else and3((None, value))
+        if value is None:
+            deciding = deciding + applies.deciding
+    used = _facts_used(deciding)
+    outcome = _outcome(value)
+    questions = _questions(deciding, children) if outcome == "unknown" else []
+    if outcome == "unknown" and not questions:
+        questions = [own_question]
+    for question_id in questions:
+        evaluation.question_criteria.setdefault(question_id, []).append(criterion.text)
+    note = ""
+    if criterion.status == "partial" and criterion.unparsed:
+        note = "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
+    if children and not used:
+        used = [f"{sum(1 for c in children if c.outcome in ('met', 'not_applicable'))} of {len(children)} "
+                f"sub-criteria hold."]
+    return _result(criterion, outcome, status, used, questions, children, note)
+
+
+def _result(criterion: Criterion, outcome: str, status: str, used: list[str], questions: list[str],
+            children: list[CriterionResult], note: str = "") -> CriterionResult:
+    triggered = None
+    if criterion.kind == "exclusion" and outcome in ("met", "not_met", "not_applicable"):
+        triggered = outcome == "met"
+    return CriterionResult(id=criterion.id, kind=criterion.kind, text=criterion.text, outcome=outcome,
+                           triggered=triggered, reason=_reason(criterion.kind, outcome, criterion.text, used, note),
+                           status=status, facts_used=used, question_ids=questions, children=children)
+
+
+def _atom_judge(facts: PatientFacts, evaluation: Evaluation, criterion_text: str):
+    def judge(atom):
+        finding = evaluate_atom(atom, facts)
+        if finding.value is None and finding.question_id:
+            evaluation.question_atoms.setdefault(finding.question_id, atom)
+        return finding.value, finding
+    return judge
+
+
+def _facts_used(findings: tuple[AtomFinding, ...]) -> list[str]:
+    return list(dict.fromkeys(f.reason for f in findings if f.reason))
+
+
+def _questions(findings: tuple[AtomFinding, ...], children: list[CriterionResult]) -> list[str]:
+    ids = [f.question_id for f in findings if f.value is None and f.question_id]
+    for child in children:
+        if child.outcome == "unknown":
+            ids.extend(child.question_ids)
+    return list(dict.fromkeys(ids))
+
+
+def _all_question_ids(result: CriterionResult) -> list[str]:
+    return list(result.question_ids) if result.outcome == "unknown" else []
+
+
+# --- verdict -------------------------------------------------------------------------------------------
+
+
+def summarise(results: list[CriterionResult]) -> CriteriaSummary:
+    counts = {"met": 0, "not_met": 0, "unknown": 0, "not_applicable": 0}
+    for result in results:
+        counts[result.outcome] += 1
+    total = len(results)
+    settled = (total - counts["unknown"]) / total if total else 0.0
+    return CriteriaSummary(total=total, settled_share=round(settled, 4), **counts)
+
+
+def _blocking(result: CriterionResult) -> bool:
+    return (result.kind == "inclusion" and result.outcome == "not_met") or (
+        result.kind == "exclusion" and result.triggered is True)
+
+
+def _verdict(results: list[CriterionResult], has_text_criteria: bool) -> tuple[str, str]:
+    blocking = [r for r in results if _blocking(r)]
+    if blocking:
+        first = blocking[0]
+        more = f" ({len(blocking) - 1} more criteria also rule you out.)" if len(blocking) > 1 else ""
+        return "ineligible", f"{first.reason}{more}"
+    open_ = [r for r in results if r.outcome == "unknown"]
+    if not has_text_criteria:
+        # No eligibility text: the registry fields alone cannot confirm eligibility.
+        return "possibly_eligible", ("The trial lists no eligibility criteria we could read; "
+                                     "the study team can tell you more.")
+    if open_:
+        ids = ", ".join(r.id for r in open_[:5]) + ("…" if len(open_) > 5 else "")
+        return "possibly_eligible", (f"Nothing rules you out so far; {len(open_)} "
+                                     f"{'criterion is' if len(open_) == 1 else 'criteria are'} still open ({ids}).")
+    return "eligible", "You meet every inclusion criterion and no exclusion criterion applies to you."
+
+
+__all__ = ["evaluate_trial", "evaluate_trial_detailed", "registry_criteria", "summarise", "Evaluation"]

@@ -1,0 +1,834 @@
+"""Atoms against a patient: each typed atom -> (True | False | None, the fact used).
+
+Order of evidence for every atom:
+1. what the profile says (a listed item, a flag, an explicit ``present=False``);
+2. else an answer to the atom's question (``profile.answers[question id]``);
+3. else, for things a complete record would mention (conditions, procedures,
+   medications, pregnancy ...), ``absent_means_no`` turns silence into "no";
+4. else unknown, with the question that would settle it.
+
+Reasons are plain sentences naming the patient fact ("You told us you are 40 years
+old.", "Allogeneic HSCT on 2023-05-01."). They never invent a fact.
+
+:class:`PatientFacts` indexes a profile once (concept ids resolved and cached) so
+evaluating thousands of atoms stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from criteria_rules.ir import Window
+from matching import concepts
+from matching.logic import Truth, or3
+from matching.profile import Condition, LabResult, Medication, PatientProfile, Procedure
+from matching.question_catalog import question_id_for_atom
+from matching.units import UnitProblem, analyte_id, convert, default_unit, is_uln_unit
+
+_STEROIDS = json.loads((Path(__file__).parent / "data" / "corticosteroids.json").read_text())
+
+
+@dataclass(frozen=True, slots=True)
+class AtomFinding:
+    """The value of one atom for one patient and the fact it rests on."""
+
+    atom_type: str
+    value: Truth
+    reason: str
+    question_id: str | None = None  # the question that would settle it (when unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A listed patient fact with its concepts resolved."""
+
+    fact: object
+    closure: frozenset[str]
+    words: frozenset[str]
+    name: str
+
+
+def _item(fact, text: str | None, code) -> _Item:
+    ids: tuple[str, ...] = ()
+    if text:
+        ids += concepts.resolve(text)
+    if code is not None:
+        ids += concepts.code_concepts(code.system, code.code, code.display)
+    name = text or (code.display if code is not None and code.display else (code.code if code else ""))
+    all_words = concepts.words(text or "") | concepts.words(code.display or "" if code else "")
+    return _Item(fact, concepts.closure(ids), all_words, name)
+
+
+class PatientFacts:
+    """A profile with its listed facts resolved to concepts, built once per request."""
+
+    def __init__(self, profile: PatientProfile, as_of: dt.date):
+        self.profile = profile
+        self.as_of = as_of
+        self.answers = profile.answers
+        self.conditions = [_item(c, c.text, c.code) for c in profile.conditions]
+        self.procedures = [_item(p, p.text, p.code) for p in profile.procedures]
+        self.medications = [_item(m, m.text, m.code) for m in profile.medications]
+        self.allergies = [_item(a, a.text, a.code) for a in profile.allergies]
+        self.labs = profile.labs
+
+    def answer(self, question_id: str):
+        return self.answers.get(question_id, _MISSING)
+
+
+_MISSING = object()
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def compare(left: float, comparator: str, right: float) -> bool:
+    """``left comparator right`` with a tolerance for unit-conversion rounding."""
+    close = math.isclose(left, right, rel_tol=1e-6, abs_tol=1e-9)
+    if comparator == "==":
+        return close
+    if comparator == "<":
+        return left < right and not close
+    if comparator == "<=":
+        return left < right or close
+    if comparator == ">":
+        return left > right and not close
+    if comparator == ">=":
+        return left > right or close
+    raise ValueError(f"unknown comparator {comparator!r}")
+
+
+_COMPARATOR_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least", "==": "exactly"}
+
+
+def concept_matches(concept: str, item: _Item) -> bool:
+    """Does a patient item name ``concept`` or something more specific?"""
+    if concept in item.closure:
+        return True
+    needed = _concept_words(concept)
+    return bool(needed) and needed <= item.words
+
+
+def negation_covers(concept: str, item: _Item) -> bool:
+    """Does a patient's explicit "no X" rule out ``concept``? (no hepatitis -> no hepatitis B)"""
+    if concept in item.closure:
+        return True
+    if item.closure & concepts.ancestors(concept):
+        # "no hepatitis" covers hepatitis_b when hepatitis is among hepatitis_b's ancestors;
+        # but the generic fallback term must not match everything it shares a word with.
+        specific = {c for c in item.closure if not c.startswith("term:")}
+        if specific & concepts.ancestors(concept):
+            return True
+    needed = _concept_words(concept)
+    return bool(needed) and needed <= item.words
+
+
+def _concept_words(concept: str) -> frozenset[str]:
+    found = concepts.term_words(concept)
+    if found:
+        return found
+    return concepts.words(concepts.label(concept))
+
+
+def in_window(event: dt.date | None, window: Window | None, as_of: dt.date, *, ongoing: bool = False) -> Truth:
+    """Is an event (or its end) inside ``window`` relative to ``as_of``?"""
+    if window is None:
+        return True
+    if ongoing:
+        return window.relation == "within"
+    if event is None:
+        return None
+    days_ago = (as_of - event).days
+    if window.relation == "within":
+        return 0 <= days_ago <= window.days
+    return days_ago >= window.days
+
+
+def _window_words(window: Window | None) -> str:
+    if window is None:
+        return ""
+    if window.text:
+        return f" ({window.text})"
+    return f" (within {_num(window.days)} days)" if window.relation == "within" else f" (more than {_num(window.days)} days ago)"
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _answer_as_event(answer) -> tuple[Truth, dt.date | None]:
+    """Yes/no/date answers: (said yes?, date) -> (False, None) for no."""
+    if isinstance(answer, bool):
+        return answer, None
+    if isinstance(answer, str):
+        text = answer.strip().lower()
+        if text in ("no", "never", "false", "n"):
+            return False, None
+        if text in ("yes", "true", "y"):
+            return True, None
+        if _ISO_DATE.match(text):
+            try:
+                return True, dt.date.fromisoformat(text)
+            except ValueError:
+                return None, None
+    return None, None
+
+
+def _answer_as_bool(answer) -> Truth:
+    said, _ = _answer_as_event(answer)
+    return said
+
+
+def _unknown(atom, reason: str, question_id: str | None = None) -> AtomFinding:
+    return AtomFinding(atom.type, None, reason, question_id or question_id_for_atom(atom))
+
+
+def _found(atom, value: Truth, reason: str, question_id: str | None = None) -> AtomFinding:
+    return AtomFinding(atom.type, value, reason, question_id if value is None else None)
+
+
+# --- demographics --------------------------------------------------------------------------------
+
+
+def _age(atom, facts: PatientFacts) -> AtomFinding:
+    profile = facts.profile
+    age = profile.age_on(facts.as_of)
+    source = "from your birth date, you are" if profile.birth_date is not None else "you told us you are"
+    if age is None:
+        answer = facts.answer("q:age")
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool) and answer >= 0:
+            age, source = float(answer), "you answered that you are"
+        else:
+            return _unknown(atom, "We do not know your age.")
+    ok = True
+    if atom.min_years is not None:
+        ok = ok and (age >= atom.min_years if atom.min_inclusive else age > atom.min_years)
+    if atom.max_years is not None:
+        # "up to 75 years" includes the whole 75th year: compare completed years
+        completed = math.floor(age + 1e-9)
+        ok = ok and (completed <= atom.max_years if atom.max_inclusive else age < atom.max_years)
+    return _found(atom, ok, f"{source[0].upper()}{source[1:]} {_num(math.floor(age))} years old.")
+
+
+def _sex(atom, facts: PatientFacts) -> AtomFinding:
+    sex = facts.profile.sex
+    source = "You told us your sex is"
+    if sex is None:
+        answer = facts.answer("q:sex")
+        if answer in ("female", "male", "other"):
+            sex, source = answer, "You answered that your sex is"
+    if sex in ("female", "male"):
+        return _found(atom, sex == atom.sex, f"{source} {sex}.")
+    if sex == "other":
+        return _unknown(atom, "Your sex is recorded as other; the trial's rule is about sex as female or male.")
+    return _unknown(atom, "We do not know your sex.")
+
+
+# --- listed facts: conditions, procedures, medications, allergies ---------------------------------
+
+
+def _from_answer_or_absence(atom, facts: PatientFacts, name: str, question_id: str,
+                            judge_answer: Callable[[object], AtomFinding | None],
+                            absent_reason: str) -> AtomFinding:
+    answer = facts.answer(question_id)
+    if answer is not _MISSING:
+        judged = judge_answer(answer)
+        if judged is not None:
+            return judged
+    if facts.profile.absent_means_no:
+        return _found(atom, False, absent_reason)
+    return _unknown(atom, f"We do not know whether you have {name}." if atom.type == "condition"
+                    else f"We do not know about {name}.", question_id)
+
+
+def _explicit_no(concept: str, items: list[_Item]) -> _Item | None:
+    for item in items:
+        if not item.fact.present and negation_covers(concept, item):
+            return item
+    return None
+
+
+_ROMAN = {"0": 0, "i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5}
+
+
+def _stage_numbers(text: str) -> set[int] | None:
+    """Stages named in a stage text: "II-III" -> {2, 3}; "IIIb" -> {3}; "4" -> {4}."""
+    tokens = re.findall(r"\b(iv|v|i{1,3}|0|[1-5])[a-c]?\b", text.lower())
+    numbers = [_ROMAN[t] if t in _ROMAN else int(t) for t in tokens]
+    if not numbers:
+        return None
+    if re.search(r"\d|[iv]\s*(-|–|to|through)\s*[iv0-9]", text.lower()) and len(numbers) == 2:
+        low, high = sorted(numbers)
+        return set(range(low, high + 1))
+    return set(numbers)
+
+
+def _stage_fits(wanted: str, have: str | None) -> Truth:
+    if have is None:
+        return None
+    wanted_set, have_set = _stage_numbers(wanted), _stage_numbers(have)
+    if not wanted_set or not have_set:
+        return None
+    if have_set <= wanted_set:
+        return True
+    return False if not (have_set & wanted_set) else None
+
+
+def _condition(atom, facts: PatientFacts) -> AtomFinding:
+    name = atom.label or concepts.label(atom.concept)
+    question_id = question_id_for_atom(atom)
+    pool = [i for i in facts.conditions if i.fact.family == atom.family]
+    matches = [i for i in pool if i.fact.present and concept_matches(atom.concept, i)]
+    results: list[AtomFinding] = [_judge_condition(atom, item, facts.as_of, name) for item in matches]
+    if results:
+        return _best(results)
+    whose = "a relative" if atom.family else "you"
+    denied = _explicit_no(atom.concept, pool)
+    if denied is not None:
+        return _found(atom, False, f"You told us {whose} {'has' if atom.family else 'do'} not have {denied.name}."
+                      if not atom.family else f"You told us no relative has {denied.name}.")
+
+    def judge(answer) -> AtomFinding | None:
+        if atom.family:
+            said = _answer_as_bool(answer)
+            if said is None:
+                return None
+            return _found(atom, said, f"You answered that a relative {'has' if said else 'has not'} had {name}.")
+        text = str(answer).lower() if not isinstance(answer, bool) else ("active" if answer else "no")
+        if text in ("no", "false", "never"):
+            return _found(atom, False, f"You answered that you do not have {name}.")
+        if text in ("active", "yes", "true", "history", "past"):
+            active = text not in ("history", "past")
+            if atom.status == "active" and not active:
+                return _found(atom, False, f"You answered that you had {name} in the past, not now.")
+            if atom.stage or atom.window:
+                return _unknown(atom, f"You answered that you have had {name}, but not its stage or date.",
+                                question_id)
+            return _found(atom, True, f"You answered that you {'have' if active else 'had'} {name}.")
+        return None
+
+    absent = (f"Your record does not mention {name} in {'your family' if atom.family else 'your history'}.")
+    return _from_answer_or_absence(atom, facts, name, question_id, judge, absent)
+
+
+def _judge_condition(atom, item: _Item, as_of: dt.date, name: str) -> AtomFinding:
+    cond: Condition = item.fact
+    when = f" (since {cond.onset.isoformat()})" if cond.onset else ""
+    said = f"{'A relative has' if cond.family else 'You told us about'} {item.name}{when}"
+    if atom.status == "active" and cond.status == "history":
+        return _found(atom, False, f"{said}, in the past rather than now.")
+    if atom.stage:
+        fits = _stage_fits(atom.stage, cond.stage)
+        if fits is None:
+            return _unknown(atom, f"{said}; we do not know if its stage is {atom.stage}.",
+                            question_id_for_atom(atom))
+        if not fits:
+            return _found(atom, False, f"{said}, stage {cond.stage}, not stage {atom.stage}.")
+    in_time = in_window(cond.onset, atom.window, as_of)
+    if in_time is None:
+        return _unknown(atom, f"{said}; we do not know when it started{_window_words(atom.window)}.")
+    if not in_time:
+        return _found(atom, False, f"{said}, outside the time asked about{_window_words(atom.window)}.")
+    stage = f", stage {cond.stage}" if cond.stage else ""
+    return _found(atom, True, f"{said}{stage}.")
+
+
+def _best(results: list[AtomFinding]) -> AtomFinding:
+    """Several matching items: any True settles it; else unknown beats False."""
+    value = or3(r.value for r in results)
+    for result in results:
+        if result.value is value:
+            return result
+    return results[0]
+
+
+def _procedure(atom, facts: PatientFacts) -> AtomFinding:
+    name = atom.label or concepts.label(atom.concept)
+    question_id = question_id_for_atom(atom)
+    matches = [i for i in facts.procedures if i.fact.present and concept_matches(atom.concept, i)]
+    # "candidate for surgery" (planned) and "prior surgery" (done) are different facts
+    matches = [i for i in matches if i.fact.planned == atom.planned]
+    results = [_judge_procedure(atom, item, facts, name) for item in matches]
+    if results:
+        return _best(results)
+    denied = _explicit_no(atom.concept, facts.procedures)
+    if denied is not None:
+        return _found(atom, False, f"You told us you have not had {denied.name}.")
+
+    def judge(answer) -> AtomFinding | None:
+        said, when = _answer_as_event(answer)
+        if said is None:
+            return None
+        if not said:
+            return _found(atom, False, f"You answered that you have not had {name}.")
+        if atom.subtype or atom.site:
+            detail = "subtype" if atom.subtype else "site"
+            return _unknown(atom, f"You answered that you have had {name}, but not which kind.",
+                            f"{question_id}:{detail}")
+        fits = in_window(when, atom.window, facts.as_of)
+        on = f" on {when.isoformat()}" if when else ""
+        if fits is None:
+            return _unknown(atom, f"You answered that you have had {name}, but not when{_window_words(atom.window)}.")
+        return _found(atom, fits, f"You answered that you had {name}{on}"
+                      + ("." if fits else f", outside the time asked about{_window_words(atom.window)}."))
+
+    planned = "plans for " if atom.planned else ""
+    return _from_answer_or_absence(atom, facts, f"{planned}{name}", question_id, judge,
+                                   f"Your record does not mention {planned}{name}.")
+
+
+# Words that name a procedure's kind, normalised to the rule IR's subtype words.
+_SUBTYPE_SYNONYMS = {
+    "allogeneic": "allogeneic", "allogenic": "allogeneic", "allo": "allogeneic", "allograft": "allogeneic",
+    "haploidentical": "allogeneic", "haplo": "allogeneic", "unrelated": "allogeneic", "sibling": "allogeneic",
+    "autologous": "autologous", "auto": "autologous", "autograft": "autologous",
+    "syngeneic": "syngeneic",
+}
+
+
+def _subtype_words(text: str) -> frozenset[str]:
+    return frozenset(_SUBTYPE_SYNONYMS.get(w, w) for w in concepts.words(text))
+
+
+def _subtype_fits(wanted: str, have: str | None, item: _Item) -> Truth:
+    """Is the procedure of the wanted kind? Unknown when nothing says which kind it was."""
+    wanted_words = _subtype_words(wanted)
+    named = frozenset(_SUBTYPE_SYNONYMS[w] for w in item.words if w in _SUBTYPE_SYNONYMS)
+    if have is not None:
+        named |= _subtype_words(have)
+    if not wanted_words:
+        return True
+    if wanted_words <= named:
+        return True
+    return False if named else None
+
+
+def _site_fits(wanted: str, have: str | None, item: _Item) -> Truth:
+    wanted_words = concepts.words(wanted)
+    if not wanted_words or wanted_words <= item.words:
+        return True
+    if have is None:
+        return None
+    return bool(wanted_words & concepts.words(have))
+
+
+def _judge_procedure(atom, item: _Item, facts: PatientFacts, name: str) -> AtomFinding:
+    proc: Procedure = item.fact
+    question_id = question_id_for_atom(atom)
+    subtype_answer = facts.answer(f"{question_id}:subtype")
+    subtype = proc.subtype or (subtype_answer if isinstance(subtype_answer, str) else None)
+    date = proc.end_date or proc.date
+    kind = f" ({subtype})" if subtype and subtype.lower() not in item.name.lower() else ""
+    on = f" on {proc.date.isoformat()}" if proc.date else ""
+    said = f"{item.name[:1].upper()}{item.name[1:]}{kind}{on}"
+    if atom.subtype:
+        fits = _subtype_fits(atom.subtype, subtype, item)
+        if fits is None:
+            return _unknown(atom, f"{said}; we do not know if it was {atom.subtype}.", f"{question_id}:subtype")
+        if not fits:
+            return _found(atom, False, f"{said}, not {atom.subtype}.")
+    if atom.site:
+        site_answer = facts.answer(f"{question_id}:site")
+        site = proc.site or (site_answer if isinstance(site_answer, str) else None)
+        fits = _site_fits(atom.site, site, item)
+        if fits is None:
+            return _unknown(atom, f"{said}; we do not know if it was on the {atom.site}.", f"{question_id}:site")
+        if not fits:
+            return _found(atom, False, f"{said}, on the {site}, not the {atom.site}.")
+    if date is None and atom.window is not None:
+        answered, when = _answer_as_event(facts.answer(question_id))
+        if answered and when is not None:
+            date, on = when, f" (you answered {when.isoformat()})"
+    fits = in_window(date, atom.window, facts.as_of)
+    if fits is None:
+        return _unknown(atom, f"{said}; we do not know when{_window_words(atom.window)}.")
+    if not fits:
+        return _found(atom, False, f"{said}, outside the time asked about{_window_words(atom.window)}.")
+    return _found(atom, True, f"{said}.")
+
+
+def _steroid_factor(item: _Item) -> float | None:
+    """mg of the reference drug per mg of this drug, when the item names a known steroid."""
+    table = _STEROIDS["equivalent_mg"]
+    reference = table[_STEROIDS["reference"]]
+    for concept_id in sorted(item.closure):
+        key = concept_id.split(":", 1)[1] if concept_id.startswith("term:") else concept_id
+        if key in table:
+            return reference / table[key]
+    for word in sorted(item.words):
+        if word in table:
+            return reference / table[word]
+    return None
+
+
+def _daily_mg(med: Medication) -> tuple[float | None, str]:
+    """The patient's daily dose in mg and how it was worked out."""
+    if med.dose is None:
+        return None, "no dose given"
+    unit = (med.unit or "mg").strip().lower().replace(" ", "")
+    per_day = unit.endswith(("/day", "/d", "/24h", "daily"))
+    base = re.sub(r"(/day|/d|/24h|daily)$", "", unit)
+    scale = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001, "µg": 0.001}.get(base)
+    if scale is None:
+        return None, f"dose unit {med.unit!r} is not a plain mg dose"
+    if per_day:
+        return med.dose * scale, "daily dose"
+    if med.frequency is None:
+        return med.dose * scale, "taken once a day (no frequency given)"
+    times = _STEROIDS["doses_per_day"].get(med.frequency.strip().lower())
+    if times is None:
+        return None, f"frequency {med.frequency!r} is not one we can count"
+    return med.dose * scale * times, f"{_num(med.dose)} {med.unit or 'mg'} {med.frequency}"
+
+
+def _dose_threshold_mg(atom) -> float | None:
+    unit = (atom.dose.unit or "mg").lower().replace(" ", "")
+    base = re.sub(r"(/day|/d|/24h|perday|daily)$", "", unit)
+    scale = {"mg": 1.0, "g": 1000.0, "mcg": 0.001, "ug": 0.001}.get(base)
+    return None if scale is None else atom.dose.value * scale
+
+
+def _medication(atom, facts: PatientFacts) -> AtomFinding:
+    name = atom.label or concepts.label(atom.concept)
+    question_id = question_id_for_atom(atom)
+    matches = [i for i in facts.medications if i.fact.present and concept_matches(atom.concept, i)]
+    results = [_judge_medication(atom, item, facts, name) for item in matches]
+    if results:
+        return _best(results)
+    denied = _explicit_no(atom.concept, facts.medications)
+    if denied is not None:
+        return _found(atom, False, f"You told us you do not take {denied.name}.")
+
+    def judge(answer) -> AtomFinding | None:
+        said, when = _answer_as_event(answer)
+        if said is None:
+            return None
+        if not said:
+            return _found(atom, False, f"You answered that you do not take {name}.")
+        fits = in_window(when, atom.window, facts.as_of, ongoing=when is None)
+        if atom.window is None and when is not None:
+            fits = when >= facts.as_of
+        if fits and atom.dose is not None:
+            return _dose_from_answer(atom, facts, name)
+        on = f", last on {when.isoformat()}" if when else " now"
+        return _found(atom, fits, f"You answered that you take {name}{on}.")
+
+    return _from_answer_or_absence(atom, facts, name, question_id, judge,
+                                   f"Your record does not mention {name}.")
+
+
+def _dose_from_answer(atom, facts: PatientFacts, name: str) -> AtomFinding:
+    dose_id = f"{question_id_for_atom(atom)}:dose"
+    answer = facts.answer(dose_id)
+    threshold = _dose_threshold_mg(atom)
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool) and threshold is not None:
+        fits = compare(float(answer), atom.dose_comparator or ">=", threshold)
+        return _found(atom, fits, f"You answered that you take {_num(answer)} mg a day of {atom.dose_of or name}"
+                      f" (or its equivalent).")
+    return _unknown(atom, f"You take {name}; we do not know the daily dose.", dose_id)
+
+
+def _judge_medication(atom, item: _Item, facts: PatientFacts, name: str) -> AtomFinding:
+    med: Medication = item.fact
+    ongoing = med.end is None or med.end >= facts.as_of
+    said = f"You told us you take {item.name}" if ongoing else f"You told us you took {item.name} until {med.end.isoformat()}"
+    if atom.window is None:
+        fits: Truth = ongoing
+    else:
+        fits = in_window(med.end, atom.window, facts.as_of, ongoing=ongoing)
+    if not fits:
+        return _found(atom, False, f"{said}, outside the time asked about{_window_words(atom.window)}."
+                      if atom.window else f"{said}; you no longer take it.")
+    if atom.dose is None or atom.dose_comparator is None:
+        return _found(atom, True, f"{said}.")
+    daily, how = _daily_mg(med)
+    threshold = _dose_threshold_mg(atom)
+    if daily is None or threshold is None:
+        return _dose_from_answer(atom, facts, name)
+    if atom.dose_of:
+        factor = _steroid_factor(item) if _is_steroid_reference(atom.dose_of) else (
+            1.0 if atom.dose_of in item.closure else None)
+        if factor is None:
+            return _unknown(atom, f"{said}; we cannot convert its dose to {atom.dose_of}.", f"{question_id_for_atom(atom)}:dose")
+        equivalent = daily * factor
+        fits = compare(equivalent, atom.dose_comparator, threshold)
+        return _found(atom, fits, f"{said}, {_num(daily)} mg a day ({how}), about {_num(round(equivalent, 2))} mg of "
+                      f"{atom.dose_of} a day, which is {_COMPARATOR_WORDS[atom.dose_comparator] if fits else 'not ' + _COMPARATOR_WORDS[atom.dose_comparator]} {_num(threshold)} mg.")
+    fits = compare(daily, atom.dose_comparator, threshold)
+    return _found(atom, fits, f"{said}, {_num(daily)} mg a day ({how}).")
+
+
+def _is_steroid_reference(drug: str) -> bool:
+    return drug in _STEROIDS["equivalent_mg"]
+
+
+def _allergy(atom, facts: PatientFacts) -> AtomFinding:
+    name = "the study treatment" if atom.concept == "investigational_product" else (
+        atom.label or concepts.label(atom.concept))
+    question_id = question_id_for_atom(atom)
+    if atom.concept != "investigational_product":
+        matches = [i for i in facts.allergies if i.fact.present and concept_matches(atom.concept, i)]
+        if matches:
+            return _found(atom, True, f"You told us you are allergic to {matches[0].name}.")
+        denied = _explicit_no(atom.concept, facts.allergies)
+        if denied is not None:
+            return _found(atom, False, f"You told us you are not allergic to {denied.name}.")
+    for item in facts.allergies:
+        if not item.fact.present and item.words & {"any", "known", "nkda", "nka", "drug", "allergy", "none"}:
+            return _found(atom, False, "You told us you have no known allergies.")
+
+    def judge(answer) -> AtomFinding | None:
+        said = _answer_as_bool(answer)
+        if said is None:
+            return None
+        return _found(atom, said, f"You answered that you are {'' if said else 'not '}allergic to {name}.")
+
+    return _from_answer_or_absence(atom, facts, f"allergies to {name}", question_id, judge,
+                                   "Your record does not mention any allergy to it.")
+
+
+# --- labs --------------------------------------------------------------------------------------------
+
+
+def _lab_matches(analyte: str, lab: LabResult) -> bool:
+    if analyte_id(lab.analyte) == analyte:
+        return True
+    if lab.code is not None and lab.code.display and analyte_id(lab.code.display) == analyte:
+        return True
+    return analyte in concepts.closure(concepts.resolve(lab.analyte))
+
+
+def _latest(labs: list[LabResult]) -> LabResult:
+    # undated results count as older than dated ones; the last listed wins a tie
+    return max(enumerate(labs), key=lambda pair: (pair[1].date or dt.date.min, pair[0]))[1]
+
+
+def _parse_value_with_unit(text: str) -> tuple[float, str] | None:
+    found = re.match(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(.*)$", text)
+    if not found:
+        return None
+    return float(found.group(1)), found.group(2).strip()
+
+
+def _lab(atom, facts: PatientFacts) -> AtomFinding:
+    name = atom.label or concepts.label(atom.analyte)
+    question_id = question_id_for_atom(atom)
+    labs = [lab for lab in facts.labs if _lab_matches(atom.analyte, lab)]
+    if labs:
+        lab = _latest(labs)
+        value, unit, uln, lln = lab.value, lab.unit, lab.uln, lab.lln
+        when = f" on {lab.date.isoformat()}" if lab.date else ""
+        said = f"Your {lab.analyte} was {_num(value)} {unit}".rstrip() + when
+    else:
+        answer = facts.answer(question_id)
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            value, unit = float(answer), default_unit(atom.analyte) or atom.unit
+        elif isinstance(answer, str) and _parse_value_with_unit(answer):
+            value, unit = _parse_value_with_unit(answer)
+        else:
+            return _unknown(atom, f"We do not know your {name} result.")
+        uln = lln = None
+        said = f"You answered that your {name} was {_num(value)} {unit}".rstrip()
+    threshold = f"{_COMPARATOR_WORDS[atom.comparator]} {_num(atom.value)}"
+    if atom.uln_multiple or atom.lln_multiple:
+        bound_name = "uln" if atom.uln_multiple else "lln"
+        bound = uln if atom.uln_multiple else lln
+        if is_uln_unit(unit) and atom.uln_multiple:
+            multiple = value
+        else:
+            if bound is None:
+                answered = facts.answer(f"{question_id}:{bound_name}")
+                bound = float(answered) if isinstance(answered, (int, float)) and not isinstance(answered, bool) else None
+            if bound is None or bound <= 0:
+                return _unknown(atom, f"{said}; we do not know the {'upper' if atom.uln_multiple else 'lower'} "
+                                f"limit of normal for that test.", f"{question_id}:{bound_name}")
+            multiple = value / bound
+        fits = compare(multiple, atom.comparator, atom.value)
+        return _found(atom, fits, f"{said}, {_num(round(multiple, 2))} times the {'upper' if atom.uln_multiple else 'lower'}"
+                      f" limit of normal (the rule asks for {threshold} times).")
+    try:
+        converted = convert(value, unit, atom.unit, atom.analyte)
+    except UnitProblem as problem:
+        return _unknown(atom, f"{said}; {problem}, so we cannot check it.")
+    fits = compare(converted.value, atom.comparator, atom.value)
+    shown = f" = {_num(round(converted.value, 3))} {atom.unit}" if unit != atom.unit else ""
+    return _found(atom, fits, f"{said}{shown}, {'which is' if fits else 'which is not'} {threshold} {atom.unit}".rstrip() + ".")
+
+
+# --- flags -----------------------------------------------------------------------------------------
+
+
+def _flag(atom, facts: PatientFacts, value: bool | None, *, yes: str, no: str, unknown: str,
+          absent_counts: bool, male_means_no: bool = False) -> AtomFinding:
+    if value is not None:
+        return _found(atom, value, yes if value else no)
+    if male_means_no and facts.profile.sex == "male":
+        return _found(atom, False, "You told us your sex is male.")
+    answer = _answer_as_bool(facts.answer(question_id_for_atom(atom)))
+    if answer is not None:
+        return _found(atom, answer, ("You answered yes: " + yes[0].lower() + yes[1:]) if answer
+                      else ("You answered no: " + no[0].lower() + no[1:]))
+    if absent_counts and facts.profile.absent_means_no:
+        return _found(atom, False, "Your record does not mention it.")
+    return _unknown(atom, unknown)
+
+
+def _pregnancy(atom, facts: PatientFacts) -> AtomFinding:
+    return _flag(atom, facts, facts.profile.pregnant, yes="You told us you are pregnant.",
+                 no="You told us you are not pregnant.", unknown="We do not know whether you are pregnant.",
+                 absent_counts=True, male_means_no=True)
+
+
+def _breastfeeding(atom, facts: PatientFacts) -> AtomFinding:
+    return _flag(atom, facts, facts.profile.breastfeeding, yes="You told us you are breastfeeding.",
+                 no="You told us you are not breastfeeding.", unknown="We do not know whether you are breastfeeding.",
+                 absent_counts=True, male_means_no=True)
+
+
+def _childbearing(atom, facts: PatientFacts) -> AtomFinding:
+    return _flag(atom, facts, facts.profile.childbearing_potential,
+                 yes="You told us you could become pregnant.", no="You told us you cannot become pregnant.",
+                 unknown="We do not know whether you could become pregnant.", absent_counts=False,
+                 male_means_no=True)
+
+
+def _contraception(atom, facts: PatientFacts) -> AtomFinding:
+    # Willingness is not something a record's silence can deny: never absent_means_no.
+    return _flag(atom, facts, facts.profile.uses_contraception,
+                 yes="You told us you use (or will use) effective contraception.",
+                 no="You told us you do not use effective contraception.",
+                 unknown="We do not know whether you use effective contraception.", absent_counts=False)
+
+
+def _consent(atom, facts: PatientFacts) -> AtomFinding:
+    return _flag(atom, facts, facts.profile.can_consent, yes="You told us you can give informed consent.",
+                 no="You told us you cannot give informed consent yourself.",
+                 unknown="We do not know whether you can give informed consent.", absent_counts=False)
+
+
+def _healthy_volunteer(atom, facts: PatientFacts) -> AtomFinding:
+    wants = facts.profile.healthy_volunteer
+    if wants is None:
+        active = [i for i in facts.conditions if i.fact.present and not i.fact.family and i.fact.status == "active"]
+        if active:
+            return _found(atom, False, f"You told us about {active[0].name}, so you are not a healthy volunteer.")
+    return _flag(atom, facts, wants, yes="You told us you are a healthy volunteer.",
+                 no="You told us you are not taking part as a healthy volunteer.",
+                 unknown="We do not know whether you are a healthy volunteer.", absent_counts=False)
+
+
+# ECOG grade <-> Karnofsky score ranges (the usual published correspondence).
+_ECOG_TO_KARNOFSKY = {0: (90, 100), 1: (70, 80), 2: (50, 60), 3: (30, 40), 4: (10, 20), 5: (0, 0)}
+
+
+def _karnofsky_to_ecog(score: int) -> int:
+    for grade, (low, high) in _ECOG_TO_KARNOFSKY.items():
+        if low <= score <= high:
+            return grade
+    return 0 if score > 100 else 4 if score > 0 else 5
+
+
+def _performance(atom, facts: PatientFacts) -> AtomFinding:
+    profile = facts.profile
+    scale = atom.scale
+    own = {"ecog": profile.ecog, "karnofsky": profile.karnofsky, "lansky": None}[scale]
+    rule = f"{_COMPARATOR_WORDS[atom.comparator]} {_num(atom.value)}"
+    if own is None:
+        answer = facts.answer(question_id_for_atom(atom))
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            own = answer
+    if own is not None:
+        fits = compare(float(own), atom.comparator, atom.value)
+        return _found(atom, fits, f"Your {scale.upper() if scale == 'ecog' else scale.title()} score is {_num(own)} "
+                      f"(the rule asks for {rule}).")
+    if scale == "ecog" and profile.karnofsky is not None:
+        grade = _karnofsky_to_ecog(profile.karnofsky)
+        fits = compare(float(grade), atom.comparator, atom.value)
+        return _found(atom, fits, f"Your Karnofsky score is {profile.karnofsky}, about ECOG {grade} (the rule asks "
+                      f"for ECOG {rule}).")
+    if scale == "karnofsky" and profile.ecog is not None:
+        low, high = _ECOG_TO_KARNOFSKY[profile.ecog]
+        both = {compare(float(low), atom.comparator, atom.value), compare(float(high), atom.comparator, atom.value)}
+        if len(both) == 1:
+            fits = both.pop()
+            return _found(atom, fits, f"Your ECOG is {profile.ecog}, about Karnofsky {low}-{high} (the rule asks "
+                          f"for Karnofsky {rule}).")
+    return _unknown(atom, f"We do not know your {scale} performance score.")
+
+
+def _life_expectancy(atom, facts: PatientFacts) -> AtomFinding:
+    months = facts.profile.life_expectancy_months
+    source = "Your expected survival is"
+    if months is None:
+        answer = facts.answer("q:life_expectancy")
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+            months, source = float(answer), "You answered that your expected survival is"
+    if months is None:
+        return _unknown(atom, "We do not know your expected survival.")
+    fits = compare(float(months), atom.comparator, atom.months)
+    return _found(atom, fits, f"{source} {_num(months)} months (the rule asks for "
+                  f"{_COMPARATOR_WORDS[atom.comparator]} {_num(atom.months)}).")
+
+
+def _trial_participation(atom, facts: PatientFacts) -> AtomFinding:
+    profile = facts.profile
+    if profile.in_other_trial:
+        return _found(atom, in_window(None, atom.window, facts.as_of, ongoing=True) is not False,
+                      "You told us you are taking part in another clinical trial now.")
+    if profile.last_trial_participation is not None:
+        ended = profile.last_trial_participation
+        fits = in_window(ended, atom.window, facts.as_of)
+        return _found(atom, bool(fits), f"You told us your last clinical trial ended on {ended.isoformat()}"
+                      + ("." if fits else f", outside the time asked about{_window_words(atom.window)}."))
+    if profile.in_other_trial is False:
+        if atom.window is None:
+            return _found(atom, False, "You told us you are not in another clinical trial.")
+    said, when = _answer_as_event(facts.answer("q:trial_participation"))
+    if said is not None:
+        if not said:
+            return _found(atom, False, "You answered that you have not recently taken part in another trial.")
+        fits = in_window(when, atom.window, facts.as_of, ongoing=when is None)
+        return _found(atom, bool(fits), "You answered that you " + (
+            f"last took part in a trial ending {when.isoformat()}." if when else "are taking part in another trial."))
+    if profile.absent_means_no:
+        return _found(atom, False, "Your record does not mention taking part in another trial.")
+    if profile.in_other_trial is False:
+        return _unknown(atom, "You told us you are not in another trial now, but not when your last one ended.")
+    return _unknown(atom, "We do not know whether you have recently taken part in another clinical trial.")
+
+
+_JUDGES: dict[str, Callable[[object, PatientFacts], AtomFinding]] = {
+    "age": _age,
+    "sex": _sex,
+    "condition": _condition,
+    "procedure": _procedure,
+    "medication": _medication,
+    "lab": _lab,
+    "pregnancy": _pregnancy,
+    "breastfeeding": _breastfeeding,
+    "childbearing_potential": _childbearing,
+    "contraception": _contraception,
+    "consent": _consent,
+    "performance_status": _performance,
+    "life_expectancy": _life_expectancy,
+    "trial_participation": _trial_participation,
+    "allergy": _allergy,
+    "healthy_volunteer": _healthy_volunteer,
+}
+
+
+def evaluate_atom(atom, facts: PatientFacts) -> AtomFinding:
+    """The truth of one atom for the patient, with the fact it rests on."""
+    judge = _JUDGES.get(atom.type)
+    if judge is None:
+        return AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
+    return judge(atom, facts)
