@@ -1,0 +1,178 @@
+"""``match_trials``: profile + trials -> ranked, explained candidates and next questions.
+
+Steps: cheap candidate filters (status; registry age and sex limits that the patient's
+known age or sex falls outside; healthy-volunteer-only trials unless wanted), evaluation of
+every criterion, nearest site and the distance filter, ranking, paging, questions.
+
+A limit the trial does not give, or a fact the patient did not give, never removes a
+trial. Nothing here logs: profiles are patient data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from matching.evaluate import Evaluation, evaluate_trial_detailed
+from matching.facts import PatientFacts
+from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
+from matching.profile import PatientProfile
+from matching.questions import MAX_QUESTIONS, next_questions
+from matching.rank import score_parts, sort_key
+from matching.relevance import patient_topics, relevance
+from matching.results import MatchMeta, MatchResult, NearestSite, ScoreParts, TrialMatch, TrialResult
+from matching.trial import Site, TrialSummary
+
+ENGINE_VERSION = "1"
+DEFAULT_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+_NCT = re.compile(r"^NCT\d{8}$")
+_HEALTHY_WORDS = frozenset({"healthy", "healthy volunteer", "healthy volunteers", "healthy subjects",
+                            "healthy participants", "healthy adults", "healthy adult volunteers"})
+
+
+@dataclass(slots=True)
+class _Candidate:
+    trial: TrialSummary
+    evaluation: Evaluation
+    score: ScoreParts
+    nearest: SiteDistance | None
+    location_note: str | None
+
+
+def registry_url(trial: TrialSummary) -> str:
+    if trial.url:
+        return trial.url
+    if _NCT.match(trial.nct_id):
+        return f"https://clinicaltrials.gov/study/{trial.nct_id}"
+    return ""
+
+
+def is_healthy_volunteer_only(trial: TrialSummary) -> bool:
+    """Accepts healthy volunteers and studies no condition other than health itself."""
+    if trial.healthy_volunteers is not True or not trial.conditions:
+        return False
+    return all(c.strip().lower() in _HEALTHY_WORDS for c in trial.conditions)
+
+
+def passes_status(trial: TrialSummary, statuses: frozenset[str]) -> bool:
+    # a record without a status is kept: missing trial data never removes a trial
+    return trial.overall_status is None or trial.overall_status.upper() in statuses
+
+
+def passes_age_sex(trial: TrialSummary, profile: PatientProfile, as_of: dt.date) -> bool:
+    """False only when a limit the trial gives excludes the patient's known age or sex."""
+    age = profile.age_on(as_of)
+    if age is not None:
+        if trial.min_age_years is not None and age < trial.min_age_years:
+            return False
+        if trial.max_age_years is not None and int(age) > trial.max_age_years:
+            return False
+    sex = (trial.sex or "ALL").upper()
+    if profile.sex in ("female", "male") and sex in ("FEMALE", "MALE") and profile.sex.upper() != sex:
+        return False
+    return True
+
+
+def _location_note(origin: Point | None, profile: PatientProfile, trial: TrialSummary,
+                   nearest: SiteDistance | None) -> str | None:
+    if nearest is not None:
+        return None
+    if profile.location is None:
+        return "No location was given, so distances are not shown."
+    if origin is None:
+        return "We could not find your location (postal code or city) in our offline gazetteer."
+    if not trial.sites:
+        return "This trial lists no sites."
+    if not active_sites(trial.sites):
+        return "None of this trial's sites is recruiting."
+    return "None of this trial's sites could be placed on a map; contact the study for locations."
+
+
+def _nearest_site_model(found: SiteDistance) -> NearestSite:
+    site: Site = found.site
+    return NearestSite(facility=site.facility, city=site.city, state=site.state, zip=site.zip, country=site.country,
+                       status=site.status, distance_km=found.distance_km, located_by=found.point.located_by,
+                       contact_name=site.contact_name, contact_phone=site.contact_phone,
+                       contact_email=site.contact_email)
+
+
+def _trial_match(candidate: _Candidate) -> TrialMatch:
+    trial, result = candidate.trial, candidate.evaluation.result
+    return TrialMatch(
+        nct_id=trial.nct_id,
+        title=trial.brief_title or trial.official_title or trial.nct_id,
+        status=trial.overall_status,
+        phases=list(trial.phases),
+        url=registry_url(trial),
+        verdict=result.verdict,
+        verdict_reason=result.verdict_reason,
+        score=candidate.score,
+        summary=result.summary,
+        criteria=result.criteria,
+        question_ids=result.question_ids,
+        nearest_site=_nearest_site_model(candidate.nearest) if candidate.nearest else None,
+        location_note=candidate.location_note,
+    )
+
+
+def match_trials(
+    profile: PatientProfile,
+    trials: Iterable[TrialSummary],
+    *,
+    as_of: dt.date,
+    statuses: Iterable[str] = DEFAULT_STATUSES,
+    include_healthy_volunteer_trials: bool | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    max_questions: int = MAX_QUESTIONS,
+) -> MatchResult:
+    """Rank ``trials`` for ``profile`` as of ``as_of``; see the module docs for the steps.
+
+    ``include_healthy_volunteer_trials`` defaults to the profile's ``healthy_volunteer``.
+    ``limit``/``offset`` page the ranked trials; ``total`` and ``counts`` cover them all.
+    """
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must not be negative")
+    wanted_statuses = frozenset(s.upper() for s in statuses)
+    include_healthy = (profile.healthy_volunteer is True if include_healthy_volunteer_trials is None
+                       else include_healthy_volunteer_trials)
+    facts = PatientFacts(profile, as_of)
+    topics = patient_topics(profile)
+    origin = locate_patient(profile.location)
+    max_km = profile.location.max_distance_km if profile.location else None
+
+    candidates: list[_Candidate] = []
+    evaluated = 0
+    for trial in trials:
+        if not passes_status(trial, wanted_statuses) or not passes_age_sex(trial, profile, as_of):
+            continue
+        if not include_healthy and is_healthy_volunteer_only(trial):
+            continue
+        nearest = nearest_site(trial.sites, origin) if origin is not None else None
+        if max_km is not None and nearest is not None and nearest.distance_km > max_km:
+            continue  # a trial with no located site is kept: it says so in location_note
+        evaluation = evaluate_trial_detailed(trial, facts)
+        evaluated += 1
+        result: TrialResult = evaluation.result
+        score = score_parts(result.verdict, relevance(trial, topics), result.summary.settled_share,
+                            nearest.distance_km if nearest else None)
+        candidates.append(_Candidate(trial, evaluation, score, nearest,
+                                     _location_note(origin, profile, trial, nearest)))
+
+    candidates.sort(key=lambda c: sort_key(c.score, c.trial.nct_id))
+    counts = {"eligible": 0, "possibly_eligible": 0, "ineligible": 0}
+    for candidate in candidates:
+        counts[candidate.evaluation.result.verdict] += 1
+    page = candidates[offset: offset + limit]
+    questions = next_questions((c.evaluation for c in candidates), answered=profile.answers.keys(),
+                               limit=max_questions)
+    return MatchResult(
+        trials=[_trial_match(c) for c in page],
+        questions=questions,
+        total=len(candidates),
+        counts=counts,
+        meta=MatchMeta(candidates_evaluated=evaluated, as_of=as_of, statuses=sorted(wanted_statuses),
+                       engine_version=ENGINE_VERSION),
+    )

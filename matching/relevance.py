@@ -1,0 +1,126 @@
+"""Topical relevance of a trial to the patient's conditions, 0..1.
+
+A weighted concept-and-word overlap, chosen over corpus statistics (BM25) so a trial's
+score does not depend on which other trials happen to be candidates: the same trial and
+patient always score the same.
+
+For each of the patient's own conditions, each trial field scores
+``field weight x match``, where match is 1.0 when the field names the same concept,
+0.8 when it names a broader one (asthma vs "Lung Diseases"), else the share of the
+condition's words found in the field. A condition's score is its best field; conditions
+combine as a noisy-or (two matching conditions beat one), past history counting half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from matching import concepts
+from matching.profile import PatientProfile
+from matching.trial import TrialSummary
+
+# How much a match in each field says about the trial's topic.
+FIELD_WEIGHTS = {
+    "conditions": 1.0,
+    "mesh_terms": 0.9,
+    "keywords": 0.75,
+    "title": 0.7,
+    "mesh_ancestors": 0.5,
+    "summary": 0.35,
+}
+HISTORY_WEIGHT = 0.5
+BROADER_MATCH = 0.8
+WORD_MATCH = 0.9  # a full word overlap is a little weaker than a concept match
+
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from in into is it of on or the to with without patient patients "
+    "disease diseases disorder disorders syndrome study trial treatment therapy chronic acute severe "
+    "primary secondary adult adults child children".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientTopic:
+    """A patient condition prepared for scoring."""
+
+    exact: frozenset[str]  # the specific concepts named (no ancestors)
+    closure: frozenset[str]  # the concepts and their ancestors
+    words: frozenset[str]
+    weight: float
+
+
+def patient_topics(profile: PatientProfile) -> list[PatientTopic]:
+    topics = []
+    for condition in profile.conditions:
+        if not condition.present or condition.family:
+            continue
+        text = condition.text or (condition.code.display if condition.code else "") or ""
+        ids = _specific(concepts.resolve(text)) if text else frozenset()
+        if condition.code is not None:
+            ids |= _specific(concepts.code_concepts(condition.code.system, condition.code.code, condition.code.display))
+        words = _content_words(text)
+        if not ids and not words:
+            continue
+        weight = 1.0 if condition.status == "active" else HISTORY_WEIGHT
+        topics.append(PatientTopic(ids, concepts.closure(tuple(ids)), words, weight))
+    return topics
+
+
+def _specific(ids) -> frozenset[str]:
+    return frozenset(i for i in ids if not i.startswith("term:"))
+
+
+@lru_cache(maxsize=200_000)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in concepts.words(text) if w not in _STOPWORDS and len(w) > 1)
+
+
+@lru_cache(maxsize=200_000)
+def _phrase_concepts(text: str) -> frozenset[str]:
+    return _specific(concepts.resolve(text))
+
+
+def _field_texts(trial: TrialSummary) -> dict[str, tuple[str, ...]]:
+    return {
+        "conditions": trial.conditions,
+        "mesh_terms": trial.mesh_terms,
+        "keywords": trial.keywords,
+        "title": tuple(t for t in (trial.brief_title, trial.official_title) if t),
+        "mesh_ancestors": trial.mesh_ancestors,
+        "summary": (trial.brief_summary,) if trial.brief_summary else (),
+    }
+
+
+def _match(topic: PatientTopic, phrase: str, *, use_concepts: bool) -> float:
+    best = 0.0
+    if use_concepts and topic.exact:
+        named = _phrase_concepts(phrase)
+        if named & topic.exact:
+            return 1.0
+        if named & topic.closure:
+            best = BROADER_MATCH
+    if topic.words:
+        words = _content_words(phrase)
+        share = len(topic.words & words) / len(topic.words)
+        best = max(best, WORD_MATCH * share)
+    return best
+
+
+def relevance(trial: TrialSummary, topics: list[PatientTopic]) -> float:
+    """0..1: how much the trial is about the patient's conditions."""
+    if not topics:
+        return 0.0
+    fields = _field_texts(trial)
+    missing = 1.0
+    for topic in topics:
+        best = 0.0
+        for field, weight in FIELD_WEIGHTS.items():
+            # long free text is matched on words only: resolving a summary is costly and noisy
+            use_concepts = field != "summary"
+            for phrase in fields[field]:
+                best = max(best, weight * _match(topic, phrase, use_concepts=use_concepts))
+                if best >= weight:
+                    break
+        missing *= 1.0 - topic.weight * best
+    return round(1.0 - missing, 4)
