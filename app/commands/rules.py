@@ -87,7 +87,8 @@ def register(cli: typer.Typer) -> None:
             console.print(f"[yellow]not compiled[/yellow] {nct_id}: {reason}", soft_wrap=True)
         console.print(
             f"compiler {rules.COMPILER_VERSION}: {report.compiled} compiled, {report.skipped} up to date, "
-            f"{len(report.failures)} failed in {time.perf_counter() - started:.1f}s"
+            f"{len(report.failures)} failed in {time.perf_counter() - started:.1f}s",
+            soft_wrap=True,
         )
         if report.failures:
             raise typer.Exit(1)

@@ -40,7 +40,8 @@ def print_report(report: ImportReport, seconds: float) -> None:
     console.print(
         f"import run {report.run_id}: {report.seen} records in {seconds:.1f}s: "
         f"{report.inserted} inserted, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.failed} failed; {report.compiled} rule sets compiled"
+        f"{report.failed} failed; {report.compiled} rule sets compiled",
+        soft_wrap=True,
     )
 
 
