@@ -91,6 +91,25 @@ def _evidence(fact: ExtractedFact) -> Evidence:
     return Evidence(text=fact.sentence or fact.text, start=fact.sentence_start, end=fact.sentence_end)
 
 
+# ---------------------------------------------------------------------- history sections
+_HISTORY_HEADER = re.compile(r"^[ \t]*(?:past\s+(?:medical\s+|surgical\s+)?history|pmh|psh|pmhx|medical\s+history)"
+                             r"[ \t]*:?[ \t]*$", re.I | re.M)
+_ANY_HEADER = re.compile(r"^[ \t]*[A-Z][A-Za-z /&]{2,40}:[ \t]*$|^[ \t]*$", re.M)
+
+
+def history_sections(text: str) -> list[tuple[int, int]]:
+    """Character ranges of "Past Medical History:" blocks: up to the next header or blank line."""
+    ranges = []
+    for header in _HISTORY_HEADER.finditer(text):
+        following = _ANY_HEADER.search(text, header.end() + 1)
+        ranges.append((header.end(), following.start() if following else len(text)))
+    return ranges
+
+
+def _in_ranges(char: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= char < end for start, end in ranges)
+
+
 # ------------------------------------------------------------------------ concept facts
 _PLANNED = re.compile(r"\b(?:scheduled\s+for|planned|planning|plan\s+(?:is\s+)?(?:for|to)|will\s+undergo|"
                       r"to\s+undergo|candidate\s+for|referred\s+for|awaiting|upcoming)\b[^.;]*$", re.I)
@@ -197,9 +216,12 @@ def _status_value(span: Span) -> tuple[str, bool] | None:
 
 def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) -> list[ExtractedFact]:
     facts = []
+    past = history_sections(doc.text)
     for span in doc.ents:
         sentence = sentences.around(span.start_char)
         flags = _flags(span)
+        if _in_ranges(span.start_char, past):
+            flags["historical"] = True
         if span.label_ == CONDITION:
             kind, value = "condition", _condition_value(span, sentence, times, doc)
         elif span.label_ == PROCEDURE:
@@ -289,6 +311,7 @@ def _lab(fact: ExtractedFact) -> LabResult:
     return LabResult(analyte=v["analyte"], value=v["value"], unit=v["unit"], evidence=_evidence(fact))
 
 
+_CHILD_AGE = 12
 _FLAG_FIELDS = ("pregnant", "breastfeeding", "childbearing_potential", "uses_contraception",
                 "can_consent", "in_other_trial")
 _NUMBER_FIELDS = ("ecog", "karnofsky", "life_expectancy_months")
@@ -304,8 +327,11 @@ def build_profile(facts: list[ExtractedFact]) -> PatientProfile:
             fields.setdefault("sex", fact.value)
         elif fact.kind in _FLAG_FIELDS or fact.kind in _NUMBER_FIELDS:
             fields.setdefault(fact.kind, fact.value)
-    if fields.get("sex") == "male":
-        fields.pop("pregnant", None)  # a pregnancy word in a man's note is about someone else
+    if fields.get("sex") == "male" or fields.get("age_years", 99) < _CHILD_AGE:
+        # a pregnancy or breastfeeding word in a man's or a child's note is about someone else
+        # ("He is breast feeding": an infant)
+        fields.pop("pregnant", None)
+        fields.pop("breastfeeding", None)
     if fields.get("pregnant") is True:
         fields["childbearing_potential"] = True
     personal = [f for f in facts if not f.family]

@@ -52,6 +52,8 @@ def _added_rules() -> list[ConTextRule]:
         _rule("recovered from", HISTORICAL),
         _rule("treated for", HISTORICAL, pattern=[_lower_in("treated", "txd"), {"LOWER": "for"}]),
         _rule("in remission", HISTORICAL, direction="BACKWARD"),
+        # a birth story is about the patient as a baby, not a pregnancy now
+        _rule("born", HISTORICAL, pattern=[_lower_in("born", "birth")], direction="BIDIRECTIONAL"),
         # negation
         _rule("non", NEGATED, pattern=[_lower_in("non", "never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
         _rule("nonsmoker", NEGATED, pattern=[_lower_in("nonsmoker", "non-smoker")], direction="BIDIRECTIONAL", max_scope=1),
@@ -62,6 +64,8 @@ def _added_rules() -> list[ConTextRule]:
         _rule("no known", NEGATED, pattern=[{"LOWER": "no"}, {"LOWER": "known"}]),
         _rule("nor", NEGATED, pattern=[_lower_in("nor", "neither")]),
         _rule("not", NEGATED, pattern=[_lower_in("not", "n't")], max_scope=3),
+        _rule("unable to", NEGATED, pattern=[_lower_in("unable", "incapable", "cannot", "lacks"),
+                                             _lower_in("to", "of", "capacity"), {"OP": "?"}], max_scope=4),
         _rule("none", NEGATED, pattern=[{"LOWER": "none"}, {"LOWER": "of", "OP": "?"}]),
         # family
         _rule("family history", FAMILY, pattern=[_lower_in("family", "fh", "fhx")]),

@@ -29,8 +29,9 @@ _AGE_UNITS = {"y": 1.0, "m": 1 / 12, "w": 7 / 365.25, "d": 1 / 365.25}
 _AGE_PATTERNS = [
     re.compile(rf"\b(?P<n>{_NUM})\s*[- ]?\s*(?P<u>years?|yrs?|months?|mos?|weeks?|wks?|days?)\s*[- ]?\s*old\b", re.I),
     re.compile(rf"\b(?P<n>{_NUM})\s*-?\s*(?P<u>yo|y/o|y\.o\.|yoa|yr old|year old)(?![a-z])", re.I),
+    re.compile(rf"\b(?P<n>\d{{1,3}})\s*[- ]?\s*(?:years?|yrs?)\s+(?=(?:man|woman|male|female|boy|girl|gentleman|lady|patient|child)\b)", re.I),
     re.compile(rf"\b(?:aged?|age:|age of)\s*(?P<n>{_NUM})\b(?!\s*(?:%|mg|kg))", re.I),
-    re.compile(r"(?:^|\n)\s*(?:\d+\.\s+)?(?:pt is an?\s+|patient is an?\s+|this is an?\s+)?(?P<n>\d{1,3})\s?(?P<u>yo\s?|y/o\s?)?(?P<sex>[MF])\b", re.I),
+    re.compile(r"(?:^|\n)\s*(?:\d+\.\s+)?(?:pt is an?\s+|patient is an?\s+|this is an?\s+|an?\s+)?(?P<n>\d{1,3})\s?(?P<u>yo\s?|y/o\s?)?(?P<sex>[MF])\b", re.I),
 ]
 
 
@@ -60,7 +61,7 @@ def find_age(text: str) -> ValueMention | None:
 _FEMALE_WORDS = r"woman|women|female|girl|lady|mrs\.?|ms\.?|miss|G\d+\s*P\d+"
 _MALE_WORDS = r"man|male|boy|gentleman|mr\.?"
 _SEX_WORD = re.compile(rf"\b(?:(?P<f>{_FEMALE_WORDS})|(?P<m>{_MALE_WORDS}))(?![\w-])", re.I)
-_SEX_LETTER = re.compile(r"(?:^|\n)\s*(?:\d+\.\s+)?\d{1,3}\s?(?:yo|y/o)?\s?(?P<s>[MF])\b")
+_SEX_LETTER = re.compile(r"(?:^|\n)\s*(?:\d+\.\s+)?(?:[Aa]n?\s+)?\d{1,3}\s?(?:yo|y/o)?\s?(?P<s>[MF])\b")
 _SOMEONE_ELSE = re.compile(r"\b(?:her|his|their|patient's)\s*$", re.I)
 _PRONOUNS_F = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _PRONOUNS_M = re.compile(r"\b(?:he|his|him|himself)\b", re.I)
@@ -76,7 +77,7 @@ def find_sex(text: str) -> ValueMention | None:
             continue  # "her male partner", "his girlfriend": someone else
         return ValueMention("sex", "female" if m["f"] else "male", m.start(), m.end())
     female, male = len(_PRONOUNS_F.findall(text)), len(_PRONOUNS_M.findall(text))
-    if female != male and max(female, male) >= 2:
+    if female != male:
         first = (_PRONOUNS_F if female > male else _PRONOUNS_M).search(text)
         return ValueMention("sex", "female" if female > male else "male", first.start(), first.end(),
                             {"from": "pronouns"})
@@ -152,7 +153,8 @@ def find_labs(text: str) -> list[ValueMention]:
 _ECOG = re.compile(r"\b(?:ECOG|Zubrod|WHO)(?:\s*(?:performance\s*status|PS|score))?\s*(?:of|is|was|:|=)?\s*(?P<a>[0-5])(?:\s*(?:-|to)\s*(?P<b>[0-5]))?\b", re.I)
 _KPS = re.compile(r"\b(?:KPS|Karnofsky(?:\s*performance\s*(?:status|score|scale))?)\s*(?:of|is|was|:|=)?\s*(?P<n>\d{2,3})\s*%?", re.I)
 _LIFE = re.compile(r"\blife\s+expectancy\s*(?:of|is|was|:|estimated\s+at)?\s*(?:[<>]=?|less than|more than|greater than|at least|approximately|about|~|under|over)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<u>day|week|month|year)s?", re.I)
-_GESTATION = re.compile(r"\b(?P<n>\d{1,2})(?:\s*\d/7)?\s*-?\s*(?:weeks?|wks?)\s*(?:of\s+)?(?:gestation|pregnant|pregnancy|GA|gestational age)\b", re.I)
+_GESTATION = re.compile(r"\b(?P<n>\d{1,2})(?:\s*\+\s*\d?|\s*\d/7)?\s*-?\s*(?:weeks?|wks?|w)(?:\s*\d\s*d)?\s*(?:of\s+)?(?:gestation|pregnant|pregnancy|GA|gestational age)\b", re.I)
+_BORN = re.compile(r"\b(?:born|birth|delivered)\b", re.I)
 _MONTHS_PER = {"day": 1 / 30.44, "week": 7 / 30.44, "month": 1.0, "year": 12.0}
 
 
@@ -168,6 +170,8 @@ def find_scores(text: str) -> list[ValueMention]:
         months = round(float(m["n"]) * _MONTHS_PER[m["u"].lower()], 2)
         found.append(ValueMention("life_expectancy_months", months, m.start(), m.end()))
     for m in _GESTATION.finditer(text):
+        if _BORN.search(text[max(0, m.start() - 30):m.start()]):
+            continue  # "born at 38 weeks of gestation": the patient's own birth
         found.append(ValueMention("pregnant", True, m.start(), m.end(), {"gestation_weeks": int(m["n"])}))
     return found
 
@@ -178,14 +182,21 @@ _LIST_SPLIT = re.compile(r"\s*(?:,|\band\b|\bor\b|/)\s*", re.I)
 _ALLERGY_STOP = re.compile(r"\b(?:with|which|that|causing|resulting|who|since|but)\b.*$", re.I)
 
 
+_ALLERGY_NEGATED = re.compile(r"\b(?:no|denies|denied|without|not|never|nkda|nka)\b[^.;\n]*$", re.I)
+
+
 def find_allergies(text: str) -> list[ValueMention]:
+    """Allergens after "allergic to" / "allergies:"; "no allergies to any food" gives none."""
     found = []
     for m in _ALLERGY.finditer(text):
+        line_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        if _ALLERGY_NEGATED.search(text[line_start:m.start()]):
+            continue
         items = _ALLERGY_STOP.sub("", m["list"])
         offset = m.start("list")
         for item in _LIST_SPLIT.split(items):
             item = item.strip(" ()")
-            if 2 < len(item) <= 60 and not item.lower().startswith(("no ", "none")):
+            if 2 < len(item) <= 60 and not item.lower().startswith(("no ", "none", "any ")):
                 start = text.find(item, offset)
                 found.append(ValueMention("allergy", item, start, start + len(item)))
     return found

@@ -47,7 +47,7 @@ class Vocabulary:
 # physical exam, "RA" for room air ...), and terms a source writes in capitals ("VSD"):
 # recognised only when written in capitals.
 _AMBIGUOUS_WORDS = frozenset(
-    "all ms ra pe hd rt cap af mi uc oa hl dm tb uri sct abx ppi pad bb asa ef hr".split()
+    "all ms ra pe hd rt cap af mi uc oa hl dm tb uri sct abx ppi pad bb asa ef hr as mr cp ha loc".split()
 )
 
 
