@@ -17,6 +17,24 @@ from app.db import make_engine, make_session_factory
 log = logging.getLogger(__name__)
 
 
+class RedactQueryString(logging.Filter):
+    """Access logs keep method, path and status but not the query string: a search such
+    as ``?age=67&sex=female&condition=...`` describes a patient."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            if isinstance(path, str) and "?" in path:
+                record.args = (client, method, path.split("?", 1)[0] + "?…", version, status)
+        return True
+
+
+def redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryString) for f in access.filters):
+        access.addFilter(RedactQueryString())
+
+
 def prepare_database(settings: Settings, session_factory) -> None:
     """Schema to head, then demo trials if the database has none."""
     from app import migrate
@@ -37,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        redact_access_log()
         prepare_database(settings, session_factory)
         yield
         engine.dispose()

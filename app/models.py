@@ -24,10 +24,28 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC on every backend (SQLite drops the offset; we restore it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime; use app.models.utcnow()")
+        return value.astimezone(dt.UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -62,8 +80,8 @@ class Trial(Base):
     text_search: Mapped[str] = mapped_column(Text, default="")
     record_sha256: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict[str, Any]] = mapped_column()
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sites: Mapped[list[Site]] = relationship(
         back_populates="trial",
@@ -116,7 +134,7 @@ class TrialRules(Base):
     compiler_version: Mapped[str] = mapped_column(String(64))
     source_sha256: Mapped[str] = mapped_column(String(64))
     ruleset: Mapped[dict[str, Any]] = mapped_column()
-    compiled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    compiled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     trial: Mapped[Trial] = relationship(back_populates="rules")
 
@@ -129,8 +147,8 @@ class ImportRun(Base):
     source: Mapped[str] = mapped_column(Text)  # paths, or the registry query
     status: Mapped[str] = mapped_column(String(16), default="running")
     # running | ok | with_errors | interrupted | failed
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     records_seen: Mapped[int] = mapped_column(Integer, default=0)
     inserted: Mapped[int] = mapped_column(Integer, default=0)
     updated: Mapped[int] = mapped_column(Integer, default=0)

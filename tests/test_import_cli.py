@@ -4,7 +4,6 @@ ClinicalTrials.gov corpus in ../shared on both databases."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
