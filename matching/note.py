@@ -113,7 +113,7 @@ def _in_ranges(char: int, ranges: list[tuple[int, int]]) -> bool:
 # ------------------------------------------------------------------------ concept facts
 _PLANNED = re.compile(r"\b(?:scheduled\s+for|planned|planning|plan\s+(?:is\s+)?(?:for|to)|will\s+undergo|"
                       r"to\s+undergo|candidate\s+for|referred\s+for|awaiting|upcoming)\b[^.;]*$", re.I)
-_STARTED = re.compile(r"\b(?:started|initiated|began|begun|commenced)\b[^.;]*$", re.I)
+_PLANNED_AFTER = re.compile(r"^\s*(?:is|are|has\s+been|was)?\s*(?:scheduled|planned|booked|pending)\b", re.I)
 _STOPPED = re.compile(r"\b(?:stopped|discontinued|completed|finished|off|failed|held)\b[^.;]*$", re.I)
 _TIME_AFTER = 70  # characters after a mention where its time expression may sit
 _TIME_BEFORE = 40
@@ -178,8 +178,8 @@ def _procedure_value(span: Span, sentence: Span, times, doc: Doc) -> dict:
     before = doc.text[sentence.start_char:span.start_char]
     value: dict = {"text": _procedure_name(term.name), "subtype": subtype,
                    "site": note_values.find_site(doc.text[span.end_char:sentence.end_char]),
-                   "planned": bool(_PLANNED.search(before))}
-    time = _time_for(span, sentence, times, doc)
+                   "planned": bool(_PLANNED.search(before) or _PLANNED_AFTER.match(doc.text[span.end_char:sentence.end_char]))}
+    time = None if value["planned"] else _time_for(span, sentence, times, doc)
     if time:
         value["date"] = time.date.isoformat()
         if re.search(r"\b(?:completed|finished)\b", before, re.I):

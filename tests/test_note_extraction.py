@@ -1,0 +1,185 @@
+"""Note -> profile on notes written for the purpose: each test covers one reading rule."""
+
+import datetime as dt
+
+import pytest
+
+from matching.note import ExtractionResult, NoteInputError, extract_profile
+
+AS_OF = dt.date(2024, 6, 1)
+
+
+def read(note: str) -> ExtractionResult:
+    return extract_profile(note, as_of=AS_OF)
+
+
+def condition(result, text):
+    found = [c for c in result.profile.conditions if text in (c.text or "")]
+    assert found, [c.text for c in result.profile.conditions]
+    return found[0]
+
+
+@pytest.mark.parametrize("note, age, sex", [
+    ("A 45-year-old man with cough.", 45, "male"),
+    ("45 yo F presenting with fever.", 45, "female"),
+    ("Patient aged 45, a woman, reports pain.", 45, "female"),
+    ("A 3-month-old boy with fever.", 0.25, "male"),
+    ("Mrs Smith, age 62, is seen today.", 62, "female"),
+    ("48 M with a h/o HTN.", 48, "male"),
+    ("74M hx of CAD.", 74, "male"),
+    ("She is G2P1 and 30 years old.", 30, "female"),
+    ("Patient reports headache. He has no fever.", None, "male"),
+])
+def test_age_and_sex_forms(note, age, sex):
+    profile = read(note).profile
+    assert profile.age_years == (pytest.approx(age, abs=0.01) if age is not None else None)
+    assert profile.sex == sex
+
+
+def test_negated_mentions_are_explicit_no():
+    result = read("55 yo woman. She denies smoking, diabetes. No history of HIV.")
+    assert condition(result, "tobacco").present is False
+    assert condition(result, "diabetes").present is False
+    assert condition(result, "HIV").present is False
+    assert result.profile.absent_means_no is True
+
+
+def test_history_versus_active():
+    result = read("60 yo man with h/o breast cancer s/p mastectomy. He presents with pneumonia.")
+    assert condition(result, "breast cancer").status == "history"
+    assert condition(result, "pneumonia").status == "active"
+
+
+def test_past_medical_history_section_is_history():
+    result = read("52 yo woman with cough.\nPast Medical History:\nHTN\nAsthma\n\nShe has fever.")
+    assert condition(result, "hypertension").status == "history"
+    assert condition(result, "fever").status == "active"
+
+
+def test_family_mentions_are_not_the_patients():
+    result = read("A 40-year-old woman. Her mother had breast cancer. Family history of diabetes.")
+    assert condition(result, "breast cancer").family is True
+    assert condition(result, "diabetes").family is True
+    assert not [c for c in result.profile.conditions if not c.family]
+
+
+def test_hypothetical_and_uncertain_mentions_are_not_facts():
+    result = read("A 30 yo woman. If she becomes pregnant, stop the drug. Concern for pulmonary embolism.")
+    assert result.profile.pregnant is None
+    assert not [c for c in result.profile.conditions if "embolism" in (c.text or "")]
+    assert {f.text for f in result.ignored} >= {"pregnant", "pulmonary embolism"}
+    assert not [f for f in result.facts if f.hypothetical or f.uncertain]
+
+
+def test_procedures_with_timing_subtype_and_site():
+    result = read("58 yo man s/p allogeneic HSCT in 2021 for AML. "
+                  "He completed radiotherapy to the neck 3 weeks ago. Surgery is scheduled for next month.")
+    procedures = {p.text: p for p in result.profile.procedures}
+    hsct = procedures["hematopoietic stem cell transplant"]
+    assert hsct.subtype == "allogeneic" and hsct.date.year == 2021
+    rt = procedures["radiotherapy"]
+    assert rt.site == "neck" and rt.date == AS_OF - dt.timedelta(weeks=3)
+    assert procedures["surgery"].planned is True
+
+
+def test_relative_dates_follow_as_of():
+    note = "45 yo woman who started chemotherapy 2 months ago."
+    first = extract_profile(note, as_of=dt.date(2024, 6, 1)).profile.procedures[0]
+    second = extract_profile(note, as_of=dt.date(2025, 1, 31)).profile.procedures[0]
+    assert first.date == dt.date(2024, 4, 1) and second.date == dt.date(2024, 11, 30)
+
+
+def test_medication_doses():
+    result = read("Takes prednisone 10 mg daily and metformin 500 mg BID. Previously on 5 mg of warfarin.")
+    meds = {m.text: m for m in result.profile.medications}
+    assert (meds["prednisone"].dose, meds["prednisone"].unit, meds["prednisone"].frequency) == (10, "mg", "daily")
+    assert (meds["metformin"].dose, meds["metformin"].frequency) == (500, "bid")
+    assert meds["warfarin"].dose == 5
+
+
+@pytest.mark.parametrize("text, analyte, value, unit", [
+    ("albumin 2.8 g/dL", "albumin", 2.8, "g/dL"),
+    ("ANC 1.2 x10^9/L", "absolute neutrophil count", 1.2, "10^9/L"),
+    ("Cr 1.4", "creatinine", 1.4, "mg/dL"),
+    ("creatinine of 120", "creatinine", 120, "umol/L"),
+    ("platelets 85K", "platelet count", 85, "10^3/uL"),
+    ("WBC 25,000", "white blood cell count", 25000, "/uL"),
+    ("EF was 25%", "left ventricular ejection fraction", 25, "%"),
+    ("Hgb: 9.1 g/dL", "hemoglobin", 9.1, "g/dL"),
+])
+def test_lab_values_with_units(text, analyte, value, unit):
+    labs = read(f"A 50 yo man. Labs: {text}.").profile.labs
+    assert [(l.analyte, l.value, l.unit) for l in labs] == [(analyte, pytest.approx(value), unit)]
+
+
+def test_blood_pressure_and_temperature():
+    labs = {l.analyte: l for l in read("Vitals: BP 150/95, T: 39.5 C.").profile.labs}
+    assert labs["systolic blood pressure"].value == 150 and labs["diastolic blood pressure"].value == 95
+    assert labs["body temperature"].unit == "C"
+
+
+@pytest.mark.parametrize("note, field, value", [
+    ("A 28 yo woman, 28 weeks gestation.", "pregnant", True),
+    ("A 28 yo woman who is pregnant.", "pregnant", True),
+    ("A 28 yo woman. She is not pregnant.", "pregnant", False),
+    ("A 28 yo woman. Pregnancy test was negative.", "pregnant", False),
+    ("A 60 yo postmenopausal woman.", "childbearing_potential", False),
+    ("A 30 yo woman who is breastfeeding.", "breastfeeding", True),
+    ("A 30 yo woman, not breastfeeding.", "breastfeeding", False),
+    ("A 30 yo man. He will provide informed consent.", "can_consent", True),
+])
+def test_reproductive_and_consent_status(note, field, value):
+    assert getattr(read(note).profile, field) is value
+
+
+def test_birth_story_is_not_a_pregnancy():
+    assert read("A 2 yo girl. She was born at 38 weeks of gestation.").profile.pregnant is None
+
+
+def test_performance_status_and_life_expectancy():
+    profile = read("A 70 yo man, ECOG 0-1, KPS 80%, life expectancy of 6 months.").profile
+    assert profile.ecog == 1 and profile.karnofsky == 80 and profile.life_expectancy_months == 6
+
+
+def test_stage_and_grade():
+    result = read("A 50 yo woman with stage IIIB non-small cell lung cancer and grade II esophageal varices.")
+    assert condition(result, "non-small cell lung cancer").stage == "IIIB"
+
+
+def test_allergies_and_negated_allergies():
+    assert [a.text for a in read("A 50 yo man allergic to penicillin and sulfa.").profile.allergies] == \
+        ["penicillin", "sulfa"]
+    assert read("She has no allergies to any food or drugs.").profile.allergies == []
+
+
+def test_every_fact_carries_its_sentence_and_offsets():
+    note = "A 45-year-old man. He has hypertension. Albumin 2.8 g/dL."
+    result = read(note)
+    assert result.facts
+    for fact in result.facts:
+        assert note[fact.start:fact.end] == fact.text
+        assert fact.text in fact.sentence
+        assert note[fact.sentence_start:fact.sentence_end].strip() == fact.sentence
+    htn = condition(result, "hypertension")
+    assert htn.evidence.text == "He has hypertension." and note[htn.evidence.start:htn.evidence.end] == htn.evidence.text
+
+
+def test_numbered_notes_keep_whole_sentences():
+    result = read("0. A 58-year-old woman presents with fever.\n1. She denies cough.")
+    fever = condition(result, "fever")
+    assert fever.evidence.text.startswith("0. A 58-year-old woman")
+    assert condition(result, "cough").present is False
+
+
+def test_empty_and_invalid_notes():
+    assert read("").profile.conditions == []
+    assert read("   \n ").profile.absent_means_no is True
+    with pytest.raises(NoteInputError):
+        extract_profile(None)  # type: ignore[arg-type]
+    with pytest.raises(NoteInputError):
+        extract_profile("x" * 100_001)
+
+
+def test_deterministic():
+    note = "A 45-year-old man with h/o HTN, on lisinopril 10 mg daily, Cr 1.2."
+    assert read(note).model_dump() == read(note).model_dump()
