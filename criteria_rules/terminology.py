@@ -122,11 +122,42 @@ def _longest_matches(words: list[str], covered: list[bool], lookup, max_len: int
     return found
 
 
+_LIST_WORDS = frozenset({"or", "and", "", "nor"})
+
+
+def _elided(words: list[str | None], covered: list[bool], mentions: list[Mention]) -> list[Mention]:
+    """"hepatitis B or C", "type 1 and 2 diabetes": the short word after a conjunction
+    replaces the mention's last word ("hepatitis c")."""
+    phrases = _curated().phrases
+    found: list[Mention] = []
+    for m in mentions:
+        head = [w for w in words[m.start : m.end] if w]
+        j = m.end
+        while j < len(words) and words[j] in _LIST_WORDS and words[j] is not None:
+            j += 1
+        if j == m.end or j >= len(words) or covered[j] or not words[j] or len(words[j]) > 2 or len(head) < 2:
+            continue
+        for extra in (2, 1):
+            tail = [w for w in words[j : j + extra] if w]
+            if len(tail) != extra:
+                continue
+            cid = phrases.get(" ".join(head[:-1] + tail))
+            if cid:
+                # "hepatitis B or C infections": the elided phrase takes "infections" over
+                mentions[:] = [o for o in mentions if not (o.start > j and o.start < j + extra)]
+                found.append(Mention(j, j + extra, cid, "lexicon"))
+                for k in range(j, j + extra):
+                    covered[k] = True
+                break
+    return found
+
+
 def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Mention]:
     """Concept mentions in a sequence of normalised words (see _longest_matches)."""
     covered = [False] * len(words)
     curated = _curated()
     mentions = _longest_matches(words, covered, curated.phrases.get, curated.max_len, "lexicon")
+    mentions += _elided(words, covered, mentions)
     if fallbacks:
         hpo = fallback_terms.hpo_index()
         mentions += _longest_matches(words, covered, hpo.names.get, MAX_NGRAM, "hpo")

@@ -1,0 +1,153 @@
+"""Conditions, procedures and medications from lexicon / terminology mentions, with the
+words around them: stage, active vs history, planned procedures, radiotherapy site and
+drug dose limits ("corticosteroids (an equivalent dose of prednisolone 5 mg/day or more)")."""
+
+from __future__ import annotations
+
+import re
+
+from criteria_rules import terminology
+from criteria_rules.atoms.base import CriterionContext, Found, Mention, make
+from criteria_rules.ir import BreastfeedingAtom, ConditionAtom, MedicationAtom, PregnancyAtom, ProcedureAtom, Quantity
+from criteria_rules.quantities import COMPARATOR_PREFIX_RE, COMPARATOR_SUFFIX_RE, comparator_of, number_of
+
+_ACTIVE = re.compile(r"\b(?:active|uncontrolled|current(?:ly)?|ongoing|untreated|symptomatic|progressive|unstable|existing|persistent|refractory|concurrent|present)\b[\w\s-]{0,25}$", re.I)
+_HISTORY = re.compile(r"\b(?:history of|prior|previous(?:ly)?|past|former|had|treated|resolved|healed)\b[\w\s-]{0,25}$", re.I)
+_PLANNED = re.compile(
+    r"\b(?:candidates?\s+for|scheduled|planned|planning|plan\s+to|eligible\s+for|will\s+(?:undergo|receive)|awaiting|indicated\s+for|referred\s+for|intended|about\s+to|undergoing|to\s+undergo)\b[^.;]{0,40}$",
+    re.I,
+)
+_STAGE = re.compile(
+    r"\b(?:stages?|grades?|FIGO stage|AJCC stage)\s*(?P<stage>(?:[0IV]{1,4}|[1-4])[A-C]?\d?(?:\s*(?:-|–|to|or|and|through|/)\s*(?:[IV]{1,4}|[1-4])[A-C]?\d?)*)\b",
+    re.I,
+)
+_SITES = re.compile(
+    r"\b(?P<site>head and neck|head-and-neck|chest|thorax|thoracic|pelvis|pelvic|abdomen|abdominal|brain|cranial|cranium|breast|lung|mediastin\w+|spine|spinal|neck|oral cavity|whole body|total body|bone|liver|prostate|rectum|rectal)\b",
+    re.I,
+)
+_DOSE = re.compile(
+    r"^[^.;]{0,40}?(?:equivalent(?:\s+dose)?\s+(?:of|to)\s+)?(?P<ref>prednisone|prednisolone|methylprednisolone|dexamethasone|hydrocortisone)?\s*"
+    rf"(?:equivalent\s+)?(?:of\s+)?(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>mg|µg|μg|mcg|g)\s*"
+    r"(?P<per>(?:/|per|a|each)\s*(?:day|d|daily|24\s*h(?:ours?)?)|daily|qd|/\s*kg(?:\s*/\s*day)?)?\s*"
+    rf"(?:of\s+(?P<ref2>prednisone|prednisolone|methylprednisolone|dexamethasone|hydrocortisone))?\s*(?:\(?\s*(?:or\s+)?(?:equivalent|equiv\.?)\)?)?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
+    re.I,
+)
+
+
+def _status(ctx: CriterionContext, m: Mention) -> str:
+    before = ctx.text[max(0, m.start - 40) : m.start]
+    surface = ctx.text[m.start : m.end].lower()
+    concept = terminology.concept(m.concept_id)
+    if (concept and concept.get("status") == "active") or _ACTIVE.search(before) or re.match(r"(?:active|uncontrolled|acute)\b", surface):
+        return "active"
+    if _HISTORY.search(before):
+        return "history"
+    return "any"
+
+
+def _stage(ctx: CriterionContext, m: Mention) -> tuple[str, tuple[int, int]] | None:
+    window_start = max(0, m.start - 30)
+    for s in _STAGE.finditer(ctx.text[window_start : m.end + 40]):
+        stage = re.sub(r"\s*(?:to|through|–|and|or|/)\s*", "-", s.group("stage").upper().strip())
+        return re.sub(r"\s+", "", stage), (window_start + s.start(), window_start + s.end())
+    return None
+
+
+def _dose(ctx: CriterionContext, m: Mention) -> tuple[dict, int] | None:
+    after = ctx.text[m.end : m.end + 90]
+    d = _DOSE.match(after)
+    if not d:
+        return None
+    cmp = comparator_of(d.group("cmp"), d.group("cmp2"))
+    value = number_of(d.group("num"))
+    if value is None:
+        return None
+    unit = d.group("unit").replace("μ", "µ").replace("mcg", "µg")
+    per = (d.group("per") or "").lower()
+    unit += "/kg/day" if "kg" in per else "/day"
+    ref = d.group("ref") or d.group("ref2")
+    fields = {"dose": Quantity(value=value, unit=unit), "dose_comparator": cmp or ">="}
+    if ref:
+        fields["dose_of"] = ref.lower()
+    elif terminology.concept(m.concept_id) and terminology.is_a(m.concept_id, "corticosteroid"):
+        fields["dose_of"] = m.concept_id
+    return fields, m.end + d.end()
+
+
+def _condition(ctx: CriterionContext, m: Mention) -> Found:
+    if m.concept_id == "pregnancy":
+        return make(ctx, m.start, m.end, PregnancyAtom)
+    if m.concept_id == "breastfeeding":
+        return make(ctx, m.start, m.end, BreastfeedingAtom)
+    before = ctx.text[max(0, m.start - 30) : m.start].lower()
+    stage = _stage(ctx, m)
+    f = make(
+        ctx,
+        m.start,
+        m.end,
+        ConditionAtom,
+        concept=m.concept_id,
+        label=terminology.label(m.concept_id),
+        stage=stage[0] if stage else None,
+        status=_status(ctx, m),
+        family=bool(re.search(r"\bfamily\b|\brelatives?\b|\bsiblings?\b|\bparents?\b|first[- ]degree", before)),
+    )
+    if stage:
+        f.covers.append(stage[1])
+    return f
+
+
+def _procedure(ctx: CriterionContext, m: Mention) -> Found:
+    concept = terminology.concept(m.concept_id)
+    site = None
+    if m.concept_id in ("radiotherapy", "chemoradiotherapy", "surgery"):
+        near = ctx.text[max(0, m.start - 25) : m.end + 35]
+        s = _SITES.search(near)
+        site = s.group("site").lower().replace("-", " ") if s else None
+    before = ctx.text[max(0, m.start - 60) : m.start]
+    return make(
+        ctx,
+        m.start,
+        m.end,
+        ProcedureAtom,
+        concept=m.concept_id,
+        label=terminology.label(m.concept_id),
+        subtype=concept.get("subtype") if concept else None,
+        site=site,
+        planned=bool(_PLANNED.search(before)),
+    )
+
+
+def _medication(ctx: CriterionContext, m: Mention) -> Found:
+    fields = {"concept": m.concept_id, "label": terminology.label(m.concept_id)}
+    end = m.end
+    dose = _dose(ctx, m)
+    if dose:
+        fields.update(dose[0])
+        end = dose[1]
+    f = make(ctx, m.start, m.end, MedicationAtom, **fields)
+    if end > m.end:
+        f.covers.append((m.end, end))
+    return f
+
+
+_BUILDERS = {
+    "condition": _condition,
+    "procedure": _procedure,
+    "drug": _medication,
+    "drug_class": _medication,
+}
+
+
+def extract(ctx: CriterionContext) -> list[Found]:
+    found: list[Found] = []
+    for m in ctx.mentions:
+        build = _BUILDERS.get(m.kind)
+        if build is None or ctx.is_claimed(m.start, m.end):
+            continue
+        f = build(ctx, m)
+        found.append(f)
+        ctx.claim(f.start, f.end)
+        for start, end in f.covers:
+            ctx.claim(start, end)
+    return found

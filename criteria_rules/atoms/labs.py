@@ -1,0 +1,83 @@
+"""Lab values: analyte + comparator + number + unit, normalised to the analyte's canonical
+unit ("serum albumin levels of less than 3 g/dl", "ANC >= 1.5 x 10^9/L", "bilirubin <= 1.5
+x ULN", "creatinine clearance ≥ 60 mL/min", "platelets > 100,000/mm3")."""
+
+from __future__ import annotations
+
+import re
+
+from criteria_rules import terminology
+from criteria_rules.atoms.base import CriterionContext, Found, make
+from criteria_rules.ir import LabAtom
+from criteria_rules.quantities import COMPARATOR_PREFIX_RE, COMPARATOR_SUFFIX_RE, comparator_of, normalise_value, number_of
+
+_ULN = r"(?:x|×|\*|times|-fold|fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:(?P<uln>ULN|upper limits? of (?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?|upper normal limit|UNL)|(?P<lln>LLN|lower limits? of (?:the\s+)?normal))"
+_COUNT = r"(?:(?:x|×|\*)\s*10\s*(?:\^|\*\*|\*|e|E)?\s*\d{1,2}\s*(?:cells?\s*)?/\s*(?:l|µl|μl|ul|mcl|mm3|mm\^3|mm³|cu\.?\s*mm|cmm)|(?:cells?|k|thousand)?\s*/\s*(?:µl|μl|ul|mcl|mm3|mm\^3|mm³|cu\.?\s*mm|cmm|l)\b)"
+_SIMPLE = (
+    r"(?:%|(?:g|mg|µg|μg|ug|mcg|ng|pg|mmol|µmol|μmol|umol|nmol|pmol|mol|meq|mEq|U|IU|iu|mIU|mU|cells|copies|k)"
+    r"\s*/\s*(?:dl|l|ml|µl|μl|ul|mm3|kg|24\s*h(?:ours?)?|day|d)\b"
+    r"|(?:ml|mL)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)|\s*per\s*1[.,]73\s*m(?:2|²|\^2))?"
+    r"|mmHg|mm\s*Hg|msec|ms|seconds|sec|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)"
+)
+_UNIT = rf"(?P<unit>{_ULN}|{_COUNT}|{_SIMPLE})"
+_NUM = r"(?P<num>\d+(?:[.,]\d+)*)"
+_GAP = r"(?P<gap>(?:\s*(?:\([^)0-9]{0,40}\)|\b(?:levels?|values?|counts?|concentrations?|of|is|are|must|should|be|at|:|=|-|,|value|total|serum|plasma|in the blood|measured|result)\b|[:=,]))*)\s*"
+_VALUE = re.compile(
+    _GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE}|of|=|:)?\s*{_NUM}\s*{_UNIT}?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
+    re.I,
+)
+_ULN_ONLY = re.compile(_GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE})\s*{_ULN}", re.I)
+_WITHIN_NORMAL = re.compile(_GAP + r"(?:within|in)\s+(?:the\s+)?normal\s+(?:limits?|range)|\bnormal\b", re.I)
+_LOOKAHEAD = 70
+
+
+def _lab(ctx: CriterionContext, mention, m: re.Match, end: int) -> Found | None:
+    cmp = comparator_of(m.groupdict().get("cmp"), m.groupdict().get("cmp2"))
+    if cmp is None or cmp == "==":
+        return None
+    concept = terminology.concept(mention.concept_id)
+    canonical = concept.get("unit", "") if concept else ""
+    unit_text = (m.groupdict().get("unit") or "").strip()
+    fields: dict = {"analyte": mention.concept_id, "label": concept.label if concept else mention.concept_id, "comparator": cmp}
+    num = m.groupdict().get("num")
+    value = number_of(num) if num else 1.0
+    if value is None:
+        return None
+    if m.groupdict().get("uln") or m.groupdict().get("lln"):
+        fields.update(value=value, unit="", uln_multiple=bool(m.group("uln")), lln_multiple=bool(m.group("lln")))
+    elif unit_text and canonical != "" and canonical is not None:
+        if unit_text == "%" and canonical == "percent":
+            fields.update(value=value, unit="percent")
+        else:
+            converted = normalise_value(value, unit_text, canonical, concept.get("molar_mass") if concept else None)
+            if converted is not None:
+                fields.update(value=round(converted[0], 6), unit=converted[1])
+            else:
+                fields.update(value=value, unit=unit_text)
+    elif not unit_text and canonical == "10^9/L" and value >= 1000:
+        # "platelets > 100,000" without a unit: a count per microlitre
+        fields.update(value=value / 1000, unit="10^9/L")
+    else:
+        fields.update(value=value, unit=unit_text if unit_text != "%" else "percent")
+    found = make(ctx, mention.start, end, LabAtom, **fields)
+    return found
+
+
+def extract(ctx: CriterionContext) -> list[Found]:
+    found: list[Found] = []
+    analytes = [m for m in ctx.mentions if m.kind == "analyte"]
+    for i, mention in enumerate(analytes):
+        if ctx.is_claimed(mention.start, mention.end):
+            continue
+        stop = analytes[i + 1].start if i + 1 < len(analytes) else len(ctx.text)
+        window = ctx.text[mention.end : min(stop, mention.end + _LOOKAHEAD)]
+        window = re.split(r"[;\n]", window, maxsplit=1)[0]
+        for pattern in (_ULN_ONLY, _VALUE):
+            m = pattern.match(window)
+            if m and (m.group("cmp") or m.groupdict().get("cmp2")) and not re.search(r"\d", m.group("gap") or ""):
+                lab = _lab(ctx, mention, m, mention.end + m.end())
+                if lab is not None:
+                    found.append(lab)
+                    ctx.claim(lab.start, lab.end)
+                    break
+    return found

@@ -1,0 +1,250 @@
+"""Eligibility text -> RuleSet.
+
+Steps: clean the text (same length, so spans hold) -> outline (sections, items, groups)
+-> one ``nlp.pipe`` over every criterion of the batch (tokens, sentences, concept
+mentions) -> atom extractors -> ConText on the atoms -> time windows attached to the
+nearest event -> expression tree -> status and unparsed words.
+
+Never raises on input: whatever goes wrong inside one criterion leaves it
+``unsupported`` with a warning, and the criterion is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from criteria_rules import atoms as atom_extractors
+from criteria_rules.atoms.base import CriterionContext, Found
+from criteria_rules.atoms.windows import find_windows
+from criteria_rules.clean import clean_text, looks_english
+from criteria_rules.coverage import unparsed_phrases
+from criteria_rules.expressions import Part, build_expression
+from criteria_rules.ir import AtomNode, Criterion, RuleSet, Span, TrialFacts, all_of
+from criteria_rules.outline import Item, build_outline
+from criteria_rules.pipeline import apply_context, tokens_pipe
+
+COMPILER_VERSION = "0.1.0"
+MAX_CRITERION_CHARS = 3000  # longer "criteria" are paragraphs of prose or broken layout
+MAX_CRITERIA_PER_TRIAL = 1500  # beyond this, criteria are kept unread (1 MB texts)
+NO_TEXT_WARNING = "no eligibility criteria text"
+
+log = logging.getLogger(__name__)
+
+_WINDOW_TARGETS = ("procedure", "medication", "condition", "trial_participation")
+
+
+@dataclass
+class _Pending:
+    """A criterion waiting for its document from the batch pipe."""
+
+    criterion: Criterion
+    item: Item
+    text: str
+    read: bool = True
+    warnings: list[str] = field(default_factory=list)
+
+
+def _criterion_tree(items: list[Item], counters: dict[str, int], prefix: str | None, pending: list[_Pending], text: str, trial_warnings: list[str]) -> list[Criterion]:
+    result: list[Criterion] = []
+    for n, item in enumerate(items, start=1):
+        if prefix is None:
+            counters[item.kind] += 1
+            cid = f"{'inc' if item.kind == 'inclusion' else 'exc'}-{counters[item.kind]}"
+        else:
+            cid = f"{prefix}.{n}"
+        criterion = Criterion(
+            id=cid,
+            kind=item.kind,
+            text=item.text,
+            span=Span(start=item.start, end=item.end),
+            outline=list(item.outline),
+            combine=item.combine if item.children else None,
+        )
+        raw = text[item.start : item.end]
+        p = _Pending(criterion, item, raw)
+        if len(raw) > MAX_CRITERION_CHARS:
+            p.read = False
+            trial_warnings.append(f"{cid}: longer than {MAX_CRITERION_CHARS} characters, kept unread")
+        elif len(pending) >= MAX_CRITERIA_PER_TRIAL:
+            p.read = False
+        elif not looks_english(raw):
+            p.read = False
+        pending.append(p)
+        criterion.children = _criterion_tree(item.children, counters, cid, pending, text, trial_warnings)
+        result.append(criterion)
+    return result
+
+
+def _attach_windows(ctx: CriterionContext, found: list[Found]) -> list[tuple[int, int]]:
+    """Give each time window to the nearest event atom (preferring the one before it)."""
+    covered = []
+    for w in find_windows(ctx.text):
+        targets = [f for f in found if f.atom.type in _WINDOW_TARGETS and getattr(f.atom, "window", "x") is None]
+        if not targets:
+            continue
+        before = [f for f in targets if f.end <= w.start]
+        target = before[-1] if before else min(targets, key=lambda f: abs(f.start - w.end))
+        target.atom.window = w.window
+        covered.append((w.start, w.end))
+    return covered
+
+
+def _set_entities(doc, found: list[Found]) -> list[tuple[Found, object]]:
+    spans = []
+    for f in found:
+        span = doc.char_span(f.start, f.end, label=f.atom.type.upper(), alignment_mode="expand")
+        if span is not None and len(span) > 0:
+            spans.append((f, span))
+    spans.sort(key=lambda fs: (fs[1].start, -len(fs[1])))
+    kept, last_end = [], -1
+    for f, span in spans:
+        if span.start >= last_end:
+            kept.append((f, span))
+            last_end = span.end
+    doc.ents = [span for _, span in kept]
+    return kept
+
+
+def _apply_context_flags(found_spans: list[tuple[Found, object]]) -> None:
+    for f, span in found_spans:
+        ent = span.doc.ents[[e.start for e in span.doc.ents].index(span.start)]
+        if f.negated is None:
+            f.negated = bool(ent._.is_negated)
+        atom = f.atom
+        if atom.type == "condition":
+            if ent._.is_family:
+                atom.family = True
+            if ent._.is_historical and atom.status == "any":
+                atom.status = "history"
+        elif atom.type == "procedure" and ent._.is_hypothetical:
+            atom.planned = True
+
+
+_EXAMPLES = re.compile(
+    r"\((?:e\.?\s?g\.?|i\.?\s?e\.?|such as|including|for example|for instance|like|especially)[^)]*\)"
+    r"|,?\s*\b(?:such as|e\.g\.|for example|for instance|including)\b[^.;()]*",
+    re.I,
+)
+
+
+def _drop_examples(text: str, found: list[Found]) -> list[Found]:
+    """Atoms naming examples of an earlier atom ("organ dysfunction (e.g. kidney failure)",
+    "lung diseases, such as ARDS, asthma") add nothing to the rule: the general atom
+    already covers them."""
+    regions = [(m.start(), m.end()) for m in _EXAMPLES.finditer(text)]
+    if not regions:
+        return found
+    kept = []
+    for f in found:
+        region = next(((a, b) for a, b in regions if a <= f.start and f.end <= b), None)
+        if region and any(g.end <= region[0] and g.role == "expr" for g in found):
+            continue
+        kept.append(f)
+    return kept
+
+
+def _dedupe(found: list[Found]) -> list[Found]:
+    """Drop an atom that repeats an earlier one ("... transplantation (HSCT)")."""
+    seen: set = set()
+    kept = []
+    for f in found:
+        key = (f.role, bool(f.negated), repr(f.atom.model_dump(exclude={"text", "span"})))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(f)
+    return kept
+
+
+def _compile_criterion(p: _Pending, doc) -> None:
+    c = p.criterion
+    ctx = CriterionContext(
+        text=doc.text,
+        offset=p.item.start,
+        kind=c.kind,
+        outline=c.outline,
+        mentions=list(doc._.eligo_mentions or []),
+    )
+    found: list[Found] = []
+    for extract in atom_extractors.ALL_EXTRACTORS:
+        found += extract(ctx)
+    found.sort(key=lambda f: f.start)
+    covered = _attach_windows(ctx, found)
+    if found:
+        apply_context_to = _set_entities(doc, found)
+        apply_context(doc)
+        _apply_context_flags(apply_context_to)
+        graph = doc._.context_graph
+        if graph is not None:
+            for modifier in graph.modifiers:
+                a, b = modifier.modifier_span
+                covered.append((doc[a].idx, doc[b - 1].idx + len(doc[b - 1])))
+    for f in found:
+        covered.append((f.start, f.end))
+        covered.extend(f.covers)
+    found = _dedupe(_drop_examples(doc.text, found))
+    conditions = [f for f in found if f.role == "applies_if"]
+    body = [f for f in found if f.role != "applies_if"]
+    if conditions:
+        c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
+    parts = [Part(f.start, f.end, AtomNode(atom=f.atom), bool(f.negated)) for f in body]
+    c.expr = build_expression(doc.text, parts, c.kind)
+    c.unparsed = unparsed_phrases(doc, covered) if found else []
+    if c.expr is None and c.applies_if is None:
+        c.status = "unsupported"
+        c.unparsed = []
+    elif c.unparsed:
+        c.status = "partial"
+    else:
+        c.status = "compiled"
+
+
+def _prepare(text: str | None, facts: TrialFacts | None) -> tuple[RuleSet, list[_Pending]]:
+    original = text if isinstance(text, str) else ""
+    ruleset = RuleSet(
+        compiler_version=COMPILER_VERSION,
+        text_sha256=hashlib.sha256(original.encode("utf-8", "replace")).hexdigest() if original else "",
+        facts=facts or TrialFacts(),
+    )
+    pending: list[_Pending] = []
+    if not original.strip():
+        ruleset.warnings.append(NO_TEXT_WARNING)
+        return ruleset, pending
+    cleaned, warnings = clean_text(original)
+    ruleset.warnings.extend(warnings)
+    outline = build_outline(cleaned)
+    ruleset.warnings.extend(outline.warnings)
+    counters = {"inclusion": 0, "exclusion": 0}
+    ruleset.criteria = _criterion_tree(outline.items, counters, None, pending, cleaned, ruleset.warnings)
+    unread = sum(1 for p in pending if not p.read)
+    if len(pending) > MAX_CRITERIA_PER_TRIAL:
+        ruleset.warnings.append(f"more than {MAX_CRITERIA_PER_TRIAL} criteria: the rest are kept unread")
+    if pending and unread == len(pending) and not looks_english(cleaned):
+        ruleset.warnings.append("text does not look like English: criteria kept unread")
+    if not ruleset.criteria:
+        ruleset.warnings.append(NO_TEXT_WARNING)
+    return ruleset, pending
+
+
+def compile_many(texts_and_facts: Iterable[tuple[str | None, TrialFacts | None]], batch_size: int = 256) -> list[RuleSet]:
+    """Compile many trials with one ``nlp.pipe`` over all their criteria."""
+    prepared = [_prepare(text, facts) for text, facts in texts_and_facts]
+    to_read = [p for _, pending in prepared for p in pending if p.read]
+    docs = tokens_pipe((p.text for p in to_read), batch_size=batch_size)
+    for p, doc in zip(to_read, docs):
+        try:
+            _compile_criterion(p, doc)
+        except Exception:  # one odd criterion must not sink the trial; it stays unsupported
+            log.exception("criterion %s could not be compiled", p.criterion.id)
+            p.criterion.expr = None
+            p.criterion.applies_if = None
+            p.criterion.status = "unsupported"
+    return [ruleset for ruleset, _ in prepared]
+
+
+def compile_eligibility(text: str | None, facts: TrialFacts | None = None) -> RuleSet:
+    return compile_many([(text, facts)])[0]

@@ -1,0 +1,83 @@
+"""The spaCy pipeline: blank English, a sentencizer (criteria also end clauses at ";"),
+a concept-mention component over the curated lexicon and fallback terminologies, and
+medspaCy ConText for negation, history, hypothetical and family mentions.
+
+Built once per process (``get_nlp``). ConText needs atoms as ``doc.ents``, and atoms
+depend on the criterion's place in the outline, so the compiler runs ``nlp.pipe`` for
+tokens, sentences and mentions over a whole batch, then sets entities and calls
+``apply_context`` per document.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import medspacy  # noqa: F401  (registers the medspacy_context factory)
+import spacy
+import yaml
+from medspacy.context import ConTextRule
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from criteria_rules import terminology
+from criteria_rules.atoms.base import Mention
+from criteria_rules.lexicon_loader import LEXICON_DIR
+
+SENTENCE_PUNCT = [".", "!", "?", ";", "。"]
+# Punctuation that may sit inside a term ("non-small", "ALI/ARDS", "Crohn's").
+_INNER_PUNCT = frozenset({"-", "/", "'", "’", "–", "&", "+"})
+
+if not Doc.has_extension("eligo_mentions"):
+    Doc.set_extension("eligo_mentions", default=None)
+
+
+def _words(doc: Doc) -> list[str | None]:
+    """One normalised word per token: "" is skipped inside a phrase, None breaks it."""
+    words: list[str | None] = []
+    for token in doc:
+        if token.is_space:
+            words.append("")
+            continue
+        norm = terminology.normalise_term(token.text)
+        if norm:
+            words.append(norm)
+        else:
+            words.append("" if token.text in _INNER_PUNCT else None)
+    return words
+
+
+@Language.component("eligo_concept_mentions")
+def concept_mentions(doc: Doc) -> Doc:
+    mentions = []
+    for m in terminology.find_mentions(_words(doc)):
+        start, end = doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1])
+        mentions.append(Mention(start, end, m.concept_id, terminology.kind(m.concept_id) or "condition", m.source))
+    doc._.eligo_mentions = mentions
+    return doc
+
+
+def _context_rules() -> list[ConTextRule]:
+    data = yaml.safe_load((LEXICON_DIR / "context_rules.yaml").read_text(encoding="utf-8"))
+    return [
+        ConTextRule(r["literal"], r["category"], direction=r.get("direction", "FORWARD"))
+        for r in data["rules"]
+    ]
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_PUNCT})
+    nlp.add_pipe("eligo_concept_mentions")
+    context = nlp.add_pipe("medspacy_context")
+    context.add(_context_rules())
+    return nlp
+
+
+def tokens_pipe(texts, batch_size: int = 256):
+    """Tokens, sentences and mentions for many texts (ConText is applied later)."""
+    return get_nlp().pipe(texts, batch_size=batch_size, disable=["medspacy_context"])
+
+
+def apply_context(doc: Doc) -> Doc:
+    return get_nlp().get_pipe("medspacy_context")(doc)
