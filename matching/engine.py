@@ -22,7 +22,7 @@ from matching.profile import PatientProfile
 from matching.questions import MAX_QUESTIONS, next_questions
 from matching.rank import score_parts, sort_key
 from matching.relevance import patient_topics, relevance
-from matching.results import MatchMeta, MatchResult, NearestSite, ScoreParts, TrialMatch, TrialResult
+from matching.results import MatchMeta, MatchResult, NearestSite, ScoreParts, TrialMatch
 from matching.trial import Site, TrialSummary
 
 ENGINE_VERSION = "1"
@@ -99,7 +99,7 @@ def _nearest_site_model(found: SiteDistance) -> NearestSite:
 
 
 def _trial_match(candidate: _Candidate) -> TrialMatch:
-    trial, result = candidate.trial, candidate.evaluation.result
+    trial, result = candidate.trial, candidate.evaluation
     return TrialMatch(
         nct_id=trial.nct_id,
         title=trial.brief_title or trial.official_title or trial.nct_id,
@@ -110,7 +110,7 @@ def _trial_match(candidate: _Candidate) -> TrialMatch:
         verdict_reason=result.verdict_reason,
         score=candidate.score,
         summary=result.summary,
-        criteria=result.criteria,
+        criteria=[c.to_result() for c in result.criteria],
         question_ids=result.question_ids,
         nearest_site=_nearest_site_model(candidate.nearest) if candidate.nearest else None,
         location_note=candidate.location_note,
@@ -155,8 +155,7 @@ def match_trials(
             continue  # a trial with no located site is kept: it says so in location_note
         evaluation = evaluate_trial_detailed(trial, facts)
         evaluated += 1
-        result: TrialResult = evaluation.result
-        score = score_parts(result.verdict, relevance(trial, topics), result.summary.settled_share,
+        score = score_parts(evaluation.verdict, relevance(trial, topics), evaluation.summary.settled_share,
                             nearest.distance_km if nearest else None)
         candidates.append(_Candidate(trial, evaluation, score, nearest,
                                      _location_note(origin, profile, trial, nearest)))
@@ -164,7 +163,7 @@ def match_trials(
     candidates.sort(key=lambda c: sort_key(c.score, c.trial.nct_id))
     counts = {"eligible": 0, "possibly_eligible": 0, "ineligible": 0}
     for candidate in candidates:
-        counts[candidate.evaluation.result.verdict] += 1
+        counts[candidate.evaluation.verdict] += 1
     page = candidates[offset: offset + limit]
     questions = next_questions((c.evaluation for c in candidates), answered=profile.answers.keys(),
                                limit=max_questions)
@@ -176,3 +175,16 @@ def match_trials(
         meta=MatchMeta(candidates_evaluated=evaluated, as_of=as_of, statuses=sorted(wanted_statuses),
                        engine_version=ENGINE_VERSION),
     )
+
+
+def warm_up() -> None:
+    """Load the gazetteers and the terminology before the first request.
+
+    The first match otherwise pays seconds of one-time loading (city index, HPO, ICD-10-CM);
+    a service calls this at start-up.
+    """
+    from matching import concepts, geo
+
+    geo.city_point("London", "United Kingdom")
+    geo.us_zip_point("10001")
+    concepts.resolve("stem cell transplant")

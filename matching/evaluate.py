@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
@@ -34,31 +35,76 @@ MAX_QUOTE = 300
 
 
 @dataclass(slots=True)
-class Evaluation:
-    """A trial result plus what the question ranking needs (the atom behind each question)."""
+class CriterionOutcome:
+    """A criterion's outcome before it is rendered as a response model.
 
-    result: TrialResult
-    question_atoms: dict[str, object] = field(default_factory=dict)
-    question_criteria: dict[str, list[str]] = field(default_factory=dict)  # question id -> criterion texts
+    Matching evaluates every criterion of every candidate but renders only the page it
+    returns, so reasons and pydantic models are built on demand (:meth:`to_result`).
+    """
+
+    id: str
+    kind: str
+    text: str
+    outcome: str
+    triggered: bool | None
+    status: str
+    facts_used: list[str]
+    question_ids: list[str]
+    children: list["CriterionOutcome"]
+    note: str = ""
+
+    @property
+    def reason(self) -> str:
+        return _reason(self.kind, self.outcome, self.text, self.facts_used, self.note)
+
+    def to_result(self) -> CriterionResult:
+        # model_construct: the fields are built from validated inputs here; validating
+        # them again would double the cost of rendering a page.
+        return CriterionResult.model_construct(
+            id=self.id, kind=self.kind, text=self.text, outcome=self.outcome, triggered=self.triggered,
+            reason=self.reason, status=self.status, facts_used=self.facts_used,
+            question_ids=self.question_ids, children=[c.to_result() for c in self.children])
+
+
+@dataclass(slots=True)
+class Evaluation:
+    """One trial evaluated for one patient, plus what question ranking needs."""
+
+    nct_id: str
+    criteria: list[CriterionOutcome] = field(default_factory=list)
+    verdict: str = "possibly_eligible"
+    verdict_reason: str = ""
+    summary: CriteriaSummary | None = None
+    question_ids: list[str] = field(default_factory=list)
+    question_atoms: dict[str, object] = field(default_factory=dict)  # question id -> an atom it settles
+    judge: object = None  # the atom evaluator bound to this patient and evaluation
+
+    def to_result(self) -> TrialResult:
+        return TrialResult.model_construct(
+            nct_id=self.nct_id, verdict=self.verdict, verdict_reason=self.verdict_reason,
+            criteria=[c.to_result() for c in self.criteria], summary=self.summary, question_ids=self.question_ids)
 
 
 def evaluate_trial(trial: TrialSummary, profile: PatientProfile, as_of: dt.date,
                    *, facts: PatientFacts | None = None) -> TrialResult:
     """Evaluate every criterion of ``trial`` for ``profile`` on ``as_of``."""
-    return evaluate_trial_detailed(trial, facts or PatientFacts(profile, as_of)).result
+    return evaluate_trial_detailed(trial, facts or PatientFacts(profile, as_of)).to_result()
 
 
 def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluation:
-    evaluation = Evaluation(result=None)  # type: ignore[arg-type]
-    results = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
-               for c in registry_criteria(trial, facts.profile)]
+    """Outcomes of every criterion and the verdict, without rendering reasons."""
+    evaluation = Evaluation(nct_id=trial.nct_id)
+    evaluation.judge = _atom_judge(facts, evaluation)
+    outcomes = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
+                for c in registry_criteria(trial, facts.profile)]
     has_text_criteria = bool(trial.rules and trial.rules.criteria)
     if trial.rules is not None:
-        results += [_evaluate_criterion(c, trial.nct_id, facts, evaluation) for c in trial.rules.criteria]
-    verdict, verdict_reason = _verdict(results, has_text_criteria)
-    question_ids = list(dict.fromkeys(q for r in results for q in _all_question_ids(r)))
-    evaluation.result = TrialResult(nct_id=trial.nct_id, verdict=verdict, verdict_reason=verdict_reason,
-                                    criteria=results, summary=summarise(results), question_ids=question_ids)
+        outcomes += [_evaluate_criterion(c, trial.nct_id, facts, evaluation) for c in trial.rules.criteria]
+    evaluation.criteria = outcomes
+    evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria)
+    evaluation.summary = summarise(outcomes)
+    evaluation.question_ids = list(dict.fromkeys(q for o in outcomes if o.outcome == "unknown"
+                                                 for q in o.question_ids))
     return evaluation
 
 
@@ -80,23 +126,32 @@ def registry_criteria(trial: TrialSummary, profile: PatientProfile) -> list[Crit
     facts = trial.rules.facts if trial.rules is not None else None
     low = trial.min_age_years if trial.min_age_years is not None else (facts.min_age_years if facts else None)
     high = trial.max_age_years if trial.max_age_years is not None else (facts.max_age_years if facts else None)
+    sex = (trial.sex or "ALL").lower()
+    if sex == "all" and facts is not None:
+        sex = facts.sex
+    accepts_healthy = trial.healthy_volunteers if trial.healthy_volunteers is not None else (
+        facts.healthy_volunteers if facts else None)
+    # Only asked of someone who offers themself as a healthy volunteer: for everyone
+    # else "no healthy volunteers" says nothing about them.
+    patients_only = accepts_healthy is False and bool(profile.healthy_volunteer)
+    return _registry_criteria(low, high, sex if sex in ("female", "male") else None, patients_only)
+
+
+@lru_cache(maxsize=4096)
+def _registry_criteria(low: float | None, high: float | None, sex: str | None,
+                       patients_only: bool) -> list[Criterion]:
+    # Cached: a few hundred distinct limits cover every trial, and sharing the objects
+    # lets atom findings be reused across trials within a request.
     out: list[Criterion] = []
     if low is not None or high is not None:
         text = _age_words(low, high)
         out.append(Criterion(id="registry-age", kind="inclusion", text=text, status="compiled",
                              expr=AtomNode(atom=AgeAtom(min_years=low, max_years=high, text=text))))
-    sex = (trial.sex or "ALL").lower()
-    if sex == "all" and facts is not None:
-        sex = facts.sex
-    if sex in ("female", "male"):
+    if sex is not None:
         text = f"Sex: {sex} (registry)"
         out.append(Criterion(id="registry-sex", kind="inclusion", text=text, status="compiled",
                              expr=AtomNode(atom=SexAtom(sex=sex, text=text))))
-    accepts_healthy = trial.healthy_volunteers if trial.healthy_volunteers is not None else (
-        facts.healthy_volunteers if facts else None)
-    if accepts_healthy is False and profile.healthy_volunteer:
-        # Only asked of someone who offers themself as a healthy volunteer: for everyone
-        # else this registry field says nothing about them.
+    if patients_only:
         text = "Does not accept healthy volunteers (registry)"
         out.append(Criterion(id="registry-healthy-volunteers", kind="inclusion", text=text, status="compiled",
                              expr=Not(arg=AtomNode(atom=HealthyVolunteerAtom(text=text)))))
@@ -145,28 +200,31 @@ def _outcome(value: Truth) -> str:
     return "met" if value is True else "not_met" if value is False else "unknown"
 
 
-def _effective(result: CriterionResult) -> Truth:
+def _effective(result: CriterionOutcome) -> Truth:
     """A child's contribution to its parent: holds (inclusion) / triggers (exclusion)."""
     if result.outcome == "not_applicable":
         return result.kind == "inclusion"
     return {"met": True, "not_met": False}.get(result.outcome)
 
 
+_APPLIES = Judged(True)
+
+
 def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,
-                        *, registry: bool = False) -> CriterionResult:
-    judge = _atom_judge(facts, evaluation, criterion.text)
+                        *, registry: bool = False) -> CriterionOutcome:
+    judge = evaluation.judge
     children = [_evaluate_criterion(c, nct_id, facts, evaluation, registry=registry) for c in criterion.children]
     status = "registry" if registry else criterion.status
     kind = criterion.kind
     own_question = criterion_question_id(nct_id, criterion.id)
 
-    answered = _answer_bool(facts.answer(own_question))
+    answered = _answer_bool(facts.answer(own_question)) if facts.criterion_answers else None
     if answered is not None:
         used = ["You answered that this " + ("applies" if answered else "does not apply") + " to you."]
         outcome = _outcome(answered)
         return _result(criterion, outcome, status, used, [], children)
 
-    applies = evaluate_expr(criterion.applies_if, judge) if criterion.applies_if is not None else Judged(True)
+    applies = evaluate_expr(criterion.applies_if, judge) if criterion.applies_if is not None else _APPLIES
     if applies.value is False:
         used = _facts_used(applies.deciding)
         return _result(criterion, "not_applicable", status, used, [], children)
@@ -180,7 +238,6 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         parts.append(combined)
     if not parts:
         # Nothing understood: unknown, and the criterion itself becomes the question.
-        evaluation.question_criteria.setdefault(own_question, []).append(criterion.text)
         note = "We could not check this automatically."
         return _result(criterion, "unknown", status, [note], [own_question], children)
 
@@ -196,8 +253,6 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
     questions = _questions(deciding, children) if outcome == "unknown" else []
     if outcome == "unknown" and not questions:
         questions = [own_question]
-    for question_id in questions:
-        evaluation.question_criteria.setdefault(question_id, []).append(criterion.text)
     note = ""
     if criterion.status == "partial" and criterion.unparsed:
         note = "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
@@ -208,16 +263,15 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
 
 
 def _result(criterion: Criterion, outcome: str, status: str, used: list[str], questions: list[str],
-            children: list[CriterionResult], note: str = "") -> CriterionResult:
+            children: list[CriterionOutcome], note: str = "") -> CriterionOutcome:
     triggered = None
     if criterion.kind == "exclusion" and outcome in ("met", "not_met", "not_applicable"):
         triggered = outcome == "met"
-    return CriterionResult(id=criterion.id, kind=criterion.kind, text=criterion.text, outcome=outcome,
-                           triggered=triggered, reason=_reason(criterion.kind, outcome, criterion.text, used, note),
-                           status=status, facts_used=used, question_ids=questions, children=children)
+    return CriterionOutcome(criterion.id, criterion.kind, criterion.text, outcome, triggered, status, used,
+                            questions, children, note)
 
 
-def _atom_judge(facts: PatientFacts, evaluation: Evaluation, criterion_text: str):
+def _atom_judge(facts: PatientFacts, evaluation: Evaluation):
     def judge(atom):
         finding = evaluate_atom(atom, facts)
         if finding.value is None and finding.question_id:
@@ -230,7 +284,7 @@ def _facts_used(findings: tuple[AtomFinding, ...]) -> list[str]:
     return list(dict.fromkeys(f.reason for f in findings if f.reason))
 
 
-def _questions(findings: tuple[AtomFinding, ...], children: list[CriterionResult]) -> list[str]:
+def _questions(findings: tuple[AtomFinding, ...], children: list[CriterionOutcome]) -> list[str]:
     ids = [f.question_id for f in findings if f.value is None and f.question_id]
     for child in children:
         if child.outcome == "unknown":
@@ -238,28 +292,24 @@ def _questions(findings: tuple[AtomFinding, ...], children: list[CriterionResult
     return list(dict.fromkeys(ids))
 
 
-def _all_question_ids(result: CriterionResult) -> list[str]:
-    return list(result.question_ids) if result.outcome == "unknown" else []
-
-
 # --- verdict -------------------------------------------------------------------------------------------
 
 
-def summarise(results: list[CriterionResult]) -> CriteriaSummary:
+def summarise(results: list[CriterionOutcome]) -> CriteriaSummary:
     counts = {"met": 0, "not_met": 0, "unknown": 0, "not_applicable": 0}
     for result in results:
         counts[result.outcome] += 1
     total = len(results)
     settled = (total - counts["unknown"]) / total if total else 0.0
-    return CriteriaSummary(total=total, settled_share=round(settled, 4), **counts)
+    return CriteriaSummary.model_construct(total=total, settled_share=round(settled, 4), **counts)
 
 
-def _blocking(result: CriterionResult) -> bool:
+def _blocking(result: CriterionOutcome) -> bool:
     return (result.kind == "inclusion" and result.outcome == "not_met") or (
         result.kind == "exclusion" and result.triggered is True)
 
 
-def _verdict(results: list[CriterionResult], has_text_criteria: bool) -> tuple[str, str]:
+def _verdict(results: list[CriterionOutcome], has_text_criteria: bool) -> tuple[str, str]:
     blocking = [r for r in results if _blocking(r)]
     if blocking:
         first = blocking[0]
@@ -277,4 +327,5 @@ def _verdict(results: list[CriterionResult], has_text_criteria: bool) -> tuple[s
     return "eligible", "You meet every inclusion criterion and no exclusion criterion applies to you."
 
 
-__all__ = ["evaluate_trial", "evaluate_trial_detailed", "registry_criteria", "summarise", "Evaluation"]
+__all__ = ["evaluate_trial", "evaluate_trial_detailed", "registry_criteria", "summarise", "Evaluation",
+           "CriterionOutcome"]

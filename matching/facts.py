@@ -21,8 +21,11 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
+
+from pydantic import BaseModel
 
 from criteria_rules.ir import Window
 from matching import concepts
@@ -72,11 +75,15 @@ class PatientFacts:
         self.profile = profile
         self.as_of = as_of
         self.answers = profile.answers
+        self.criterion_answers = any(key.startswith("q:criterion:") for key in profile.answers)
         self.conditions = [_item(c, c.text, c.code) for c in profile.conditions]
         self.procedures = [_item(p, p.text, p.code) for p in profile.procedures]
         self.medications = [_item(m, m.text, m.code) for m in profile.medications]
         self.allergies = [_item(a, a.text, a.code) for a in profile.allergies]
         self.labs = profile.labs
+        # Findings by atom content: real trials repeat the same atoms (pregnancy, HIV,
+        # age >= 18 ...) thousands of times per request.
+        self.memo: dict[tuple, AtomFinding] = {}
 
     def answer(self, question_id: str):
         return self.answers.get(question_id, _MISSING)
@@ -133,6 +140,7 @@ def negation_covers(concept: str, item: _Item) -> bool:
     return bool(needed) and needed <= item.words
 
 
+@lru_cache(maxsize=50_000)
 def _concept_words(concept: str) -> frozenset[str]:
     found = concepts.term_words(concept)
     if found:
@@ -826,9 +834,44 @@ _JUDGES: dict[str, Callable[[object, PatientFacts], AtomFinding]] = {
 }
 
 
+def _freeze(value):
+    if isinstance(value, BaseModel):
+        return tuple((k, _freeze(v)) for k, v in value.__dict__.items())
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+_ATOM_KEYS: dict[int, tuple[object, tuple]] = {}
+_MAX_ATOM_KEYS = 500_000
+
+
+def atom_key(atom) -> tuple:
+    """What an atom means, without where it was read from (its text and span).
+
+    Computed once per atom object: trials stay in memory between requests, and
+    freezing a pydantic model costs more than judging most atoms. The atom is kept
+    with its key so an id is never reused for a different atom while cached.
+    """
+    cached = _ATOM_KEYS.get(id(atom))
+    if cached is not None and cached[0] is atom:
+        return cached[1]
+    key = tuple((k, _freeze(v)) for k, v in atom.__dict__.items() if k not in ("text", "span"))
+    if len(_ATOM_KEYS) >= _MAX_ATOM_KEYS:
+        _ATOM_KEYS.clear()
+    _ATOM_KEYS[id(atom)] = (atom, key)
+    return key
+
+
 def evaluate_atom(atom, facts: PatientFacts) -> AtomFinding:
     """The truth of one atom for the patient, with the fact it rests on."""
-    judge = _JUDGES.get(atom.type)
-    if judge is None:
-        return AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
-    return judge(atom, facts)
+    key = atom_key(atom)
+    found = facts.memo.get(key)
+    if found is None:
+        judge = _JUDGES.get(atom.type)
+        if judge is None:
+            found = AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
+        else:
+            found = judge(atom, facts)
+        facts.memo[key] = found
+    return found

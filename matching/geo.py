@@ -156,6 +156,7 @@ def locate_patient(location: Location | None) -> Point | None:
     return None
 
 
+@lru_cache(maxsize=100_000)
 def locate_site(site: Site) -> Point | None:
     if site.latitude is not None and site.longitude is not None:
         return Point(site.latitude, site.longitude, "geopoint")

@@ -45,14 +45,13 @@ def next_questions(ranked: Iterable[Evaluation], *, answered: Iterable[str] = ()
     texts: dict[str, str] = {}
     rank = 0
     for evaluation in ranked:
-        result = evaluation.result
-        if result.verdict == "ineligible":
+        if evaluation.verdict == "ineligible":
             continue
         if rank >= VOTING_TRIALS:
             break
         weight = rank_weight(rank)
         rank += 1
-        for criterion in result.criteria:
+        for criterion in evaluation.criteria:
             if criterion.outcome != "unknown" or not criterion.question_ids:
                 continue
             ids = [q for q in criterion.question_ids if q not in skip]
@@ -60,7 +59,7 @@ def next_questions(ranked: Iterable[Evaluation], *, answered: Iterable[str] = ()
                 tally = tallies.setdefault(question_id, _Tally())
                 tally.weight += weight / len(ids)
                 tally.settles += 1
-                tally.trials.add(result.nct_id)
+                tally.trials.add(evaluation.nct_id)
                 if len(tally.examples) < 2 and criterion.text not in tally.examples:
                     tally.examples.append(criterion.text)
                 if question_id in evaluation.question_atoms:

@@ -81,8 +81,23 @@ def _phrase_concepts(text: str) -> frozenset[str]:
     return _specific(concepts.resolve(text))
 
 
-def _field_texts(trial: TrialSummary) -> dict[str, tuple[str, ...]]:
-    return {
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    weight: float
+    concepts: frozenset[str]
+    words: frozenset[str]
+
+
+_TRIAL_PHRASES: dict[int, tuple[TrialSummary, tuple[_Phrase, ...]]] = {}
+_MAX_TRIALS = 200_000
+
+
+def _phrases(trial: TrialSummary) -> tuple[_Phrase, ...]:
+    """The trial's topical fields prepared once per trial object (trials stay in memory)."""
+    cached = _TRIAL_PHRASES.get(id(trial))
+    if cached is not None and cached[0] is trial:
+        return cached[1]
+    fields = {
         "conditions": trial.conditions,
         "mesh_terms": trial.mesh_terms,
         "keywords": trial.keywords,
@@ -90,19 +105,28 @@ def _field_texts(trial: TrialSummary) -> dict[str, tuple[str, ...]]:
         "mesh_ancestors": trial.mesh_ancestors,
         "summary": (trial.brief_summary,) if trial.brief_summary else (),
     }
+    phrases = []
+    for name, weight in FIELD_WEIGHTS.items():
+        for text in fields[name]:
+            # long free text is matched on words only: resolving a summary is costly and noisy
+            named = _phrase_concepts(text) if name != "summary" else frozenset()
+            phrases.append(_Phrase(weight, named, _content_words(text)))
+    phrases.sort(key=lambda p: -p.weight)
+    if len(_TRIAL_PHRASES) >= _MAX_TRIALS:
+        _TRIAL_PHRASES.clear()
+    _TRIAL_PHRASES[id(trial)] = (trial, tuple(phrases))
+    return tuple(phrases)
 
 
-def _match(topic: PatientTopic, phrase: str, *, use_concepts: bool) -> float:
+def _match(topic: PatientTopic, phrase: _Phrase) -> float:
     best = 0.0
-    if use_concepts and topic.exact:
-        named = _phrase_concepts(phrase)
-        if named & topic.exact:
+    if topic.exact and phrase.concepts:
+        if phrase.concepts & topic.exact:
             return 1.0
-        if named & topic.closure:
+        if phrase.concepts & topic.closure:
             best = BROADER_MATCH
     if topic.words:
-        words = _content_words(phrase)
-        share = len(topic.words & words) / len(topic.words)
+        share = len(topic.words & phrase.words) / len(topic.words)
         best = max(best, WORD_MATCH * share)
     return best
 
@@ -111,16 +135,13 @@ def relevance(trial: TrialSummary, topics: list[PatientTopic]) -> float:
     """0..1: how much the trial is about the patient's conditions."""
     if not topics:
         return 0.0
-    fields = _field_texts(trial)
+    phrases = _phrases(trial)
     missing = 1.0
     for topic in topics:
         best = 0.0
-        for field, weight in FIELD_WEIGHTS.items():
-            # long free text is matched on words only: resolving a summary is costly and noisy
-            use_concepts = field != "summary"
-            for phrase in fields[field]:
-                best = max(best, weight * _match(topic, phrase, use_concepts=use_concepts))
-                if best >= weight:
-                    break
+        for phrase in phrases:  # heaviest fields first, so a perfect match ends the search
+            if phrase.weight <= best:
+                break
+            best = max(best, phrase.weight * _match(topic, phrase))
         missing *= 1.0 - topic.weight * best
     return round(1.0 - missing, 4)
