@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     http_max_retries: int = Field(default=5, ge=0, le=20, description="Retries per registry request")
     http_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry wait; doubles each retry")
     http_max_wait_seconds: float = Field(default=60.0, ge=0, description="Cap on one wait, incl. Retry-After")
+    match_candidate_limit: int = Field(
+        default=300, ge=1, le=100_000,
+        description="Most trials one match evaluates: the top candidates by index relevance",
+    )
+    catalog_check_seconds: float = Field(
+        default=5.0, ge=0, description="How often a worker checks whether trials changed (0 = every request)"
+    )
+    max_request_bytes: int = Field(default=1_000_000, ge=1_000, description="Largest JSON body accepted")
+    max_json_depth: int = Field(default=32, ge=2, le=1000, description="Deepest JSON nesting accepted")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import rules as rules_module
+from app.catalog_version import bump_catalog_version
 from app.ctgov import ParsedStudy, RecordError, parse_study, search_key, study_id
 from app.db import transaction
 from app.models import ImportRun, Site, Trial, utcnow
@@ -239,6 +240,9 @@ class Importer:
             compiled = rules_module.compile_trials(list(changed.values()))
             report.compiled += compiled.compiled
             report.compile_failures.extend(compiled.failures)
+        if changed:
+            # Same transaction: workers' in-memory catalogs see the change when it commits.
+            bump_catalog_version(session)
 
 
 def _add_counts(total: ImportReport, part: ImportReport) -> None:

@@ -157,3 +157,15 @@ class ImportRun(Base):
     compiled: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(default=list)  # capped list
     message: Mapped[str | None] = mapped_column(Text)
+
+
+class CatalogState(Base):
+    """A single row whose ``version`` is bumped in the same transaction as every change to
+    trials or their compiled rules, so each worker's in-memory trial catalog can tell with
+    one tiny query that another process imported or recompiled something."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from app.catalog_version import bump_catalog_version
 from app.models import Trial, TrialRules, utcnow
 from criteria_rules.ir import RuleSet, TrialFacts
 
@@ -152,7 +153,10 @@ def recompile_stale(
                 for trial in trials:
                     if trial.rules is not None:
                         trial.rules.compiler_version = ""  # marks it stale
+            compiled_before = report.compiled
             compile_trials(trials, report)
+            if report.compiled > compiled_before:
+                bump_catalog_version(session)  # same transaction as the new rules
         if on_progress:
             on_progress(len(chunk))
     return report

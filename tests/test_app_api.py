@@ -14,7 +14,7 @@ def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ok", "database": "ok", "schema_revision": "0001", "trials": 5, "detail": None,
+        "status": "ok", "database": "ok", "schema_revision": "0002", "trials": 5, "detail": None,
     }
 
 

@@ -11,7 +11,8 @@ from app import migrate
 from app.db import make_engine
 from app.models import Base
 
-TABLES = {"trials", "sites", "trial_rules", "import_runs", "alembic_version"}
+TABLES = {"trials", "sites", "trial_rules", "import_runs", "catalog_state", "alembic_version"}
+HEAD = "0002"
 
 
 def _tables(url: str) -> set[str]:
@@ -24,11 +25,11 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_downgrade_upgrade(db_url):
     migrate.upgrade(db_url)
-    assert _tables(db_url) == TABLES and migrate.current_revision(db_url) == "0001"
+    assert _tables(db_url) == TABLES and migrate.current_revision(db_url) == HEAD
     migrate.downgrade(db_url, "base")
     assert _tables(db_url) <= {"alembic_version"} and migrate.current_revision(db_url) is None
     migrate.upgrade(db_url)
-    assert _tables(db_url) == TABLES and migrate.current_revision(db_url) == "0001"
+    assert _tables(db_url) == TABLES and migrate.current_revision(db_url) == HEAD
 
 
 def test_migrations_match_the_models(migrated_db_url):
