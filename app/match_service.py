@@ -5,8 +5,11 @@
                   candidate_limit=DEFAULT_CANDIDATE_LIMIT, max_questions=MAX_QUESTIONS)
         -> ServiceMatchResult   (a matching.results.MatchResult with a richer ``meta``)
 
+    evaluate_in_full(source, nct_id, profile, *, as_of=None) -> TrialEvaluation | None
+        (one trial in full detail, whatever its status, with the questions that would
+        settle it; None if there is no such trial)
     evaluate_one(source, nct_id, profile, *, as_of=None) -> TrialMatch | None
-        (one trial in full detail, whatever its status; None if there is no such trial)
+        (the same, just the trial)
 
 ``source`` is a :class:`app.catalog.TrialCatalog` (the web app keeps one per worker in
 ``app.state.catalog``; use ``app.api.deps.CatalogDep``), a ``CatalogSnapshot``, or a
@@ -24,18 +27,18 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Union
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.catalog import CatalogSnapshot, TrialCatalog, load_snapshot
-from matching.engine import DEFAULT_STATUSES, match_trials
+from matching.engine import DEFAULT_STATUSES, ENGINE_VERSION, match_trials
 from matching.evaluate import evaluate_trial
 from matching.geo import locate_patient, nearest_site
 from matching.profile import PatientProfile
 from matching.questions import MAX_QUESTIONS
 from matching.rank import score_parts
 from matching.relevance import patient_topics, relevance
-from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
+from matching.results import MatchMeta, MatchResult, NearestSite, Question, TrialMatch
 from matching.trial import TrialSummary
 
 DEFAULT_CANDIDATE_LIMIT = 300
@@ -53,6 +56,25 @@ class ServiceMatchMeta(MatchMeta):
 
 class ServiceMatchResult(MatchResult):
     meta: ServiceMatchMeta
+
+
+class EvaluationMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: dt.date
+    catalog_version: int
+    engine_version: str
+
+
+class TrialEvaluation(BaseModel):
+    """One trial evaluated in full for one patient."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trial: TrialMatch
+    questions: list[Question] = Field(default_factory=list, description="Questions that would settle this "
+                                                                         "trial's open criteria, most useful first.")
+    meta: EvaluationMeta
 
 
 def snapshot_of(source: TrialSource) -> CatalogSnapshot:
@@ -103,8 +125,8 @@ def match_profile(
                               counts=result.counts, meta=meta)
 
 
-def evaluate_one(source: TrialSource, nct_id: str, profile: PatientProfile, *,
-                 as_of: dt.date | None = None) -> TrialMatch | None:
+def evaluate_in_full(source: TrialSource, nct_id: str, profile: PatientProfile, *,
+                     as_of: dt.date | None = None) -> TrialEvaluation | None:
     """One trial for one patient, every criterion in full, whatever the trial's status and
     whether or not the registry's age/sex limits would have filtered it out of a match."""
     snapshot = snapshot_of(source)
@@ -112,17 +134,33 @@ def evaluate_one(source: TrialSource, nct_id: str, profile: PatientProfile, *,
     if trial is None:
         return None
     as_of = as_of or dt.date.today()
+    meta = EvaluationMeta(as_of=as_of, catalog_version=snapshot.version, engine_version=ENGINE_VERSION)
     # Through the engine when it keeps the trial, so the entry is exactly the one a match shows.
-    unbounded = profile
-    if profile.location is not None and profile.location.max_distance_km is not None:
-        unbounded = profile.model_copy(update={"location": profile.location.model_copy(
-            update={"max_distance_km": None})})
-    statuses = [trial.overall_status or "UNKNOWN"]
-    result = match_trials(unbounded, [trial], as_of=as_of, statuses=statuses,
-                          include_healthy_volunteer_trials=True, limit=1)
+    result = match_trials(without_distance_limit(profile), [trial], as_of=as_of,
+                          statuses=[trial.overall_status or "UNKNOWN"], include_healthy_volunteer_trials=True,
+                          limit=1)
     if result.trials:
-        return result.trials[0]
-    return ruled_out_by_registry(trial, profile, as_of)
+        return TrialEvaluation(trial=result.trials[0], questions=result.questions, meta=meta)
+    return TrialEvaluation(trial=ruled_out_by_registry(trial, profile, as_of), meta=meta)
+
+
+def evaluate_one(source: TrialSource, nct_id: str, profile: PatientProfile, *,
+                 as_of: dt.date | None = None) -> TrialMatch | None:
+    evaluation = evaluate_in_full(source, nct_id, profile, as_of=as_of)
+    return evaluation.trial if evaluation is not None else None
+
+
+def without_distance_limit(profile: PatientProfile) -> PatientProfile:
+    if profile.location is None or profile.location.max_distance_km is None:
+        return profile
+    return profile.model_copy(update={"location": profile.location.model_copy(update={"max_distance_km": None})})
+
+
+def with_answers(profile: PatientProfile, answers: dict) -> PatientProfile:
+    """The profile with ``answers`` applied over its own (a later answer wins)."""
+    if not answers:
+        return profile
+    return profile.model_copy(update={"answers": {**profile.answers, **answers}})
 
 
 def ruled_out_by_registry(trial: TrialSummary, profile: PatientProfile, as_of: dt.date) -> TrialMatch:

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.api.routes import health, trials
+from app.api.routes import health, match, trials
 
 ROUTERS: list[APIRouter] = [
     health.router,
     trials.router,
+    match.router,
 ]

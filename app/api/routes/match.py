@@ -1,0 +1,122 @@
+"""``POST /v1/match``, ``POST /v1/trials/{id}/evaluate`` and ``POST /v1/extract``.
+
+Thin: read the patient (profile, note or FHIR bundle), call ``app.match_service``.
+Bodies are size- and depth-checked before parsing (``GuardedJSONRoute``); bad input is a
+422 naming the field. Nothing here logs: requests are patient data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Body, HTTPException, Path
+from fastapi.exceptions import RequestValidationError
+
+from app.api.body_guard import GuardedJSONRoute
+from app.api.deps import CatalogDep, SettingsDep
+from app.api.match_models import EvaluateRequest, ExtractRequest, ExtractResponse, MatchRequest, PatientInput
+from app.ctgov import is_valid_trial_id
+from app.match_service import (ServiceMatchResult, TrialEvaluation, evaluate_in_full, match_profile,
+                               with_answers)
+from matching.fhir import FhirInputError, read_fhir_bundle
+from matching.note import NoteInputError, extract_profile
+from matching.profile import PatientProfile
+from matching.units import UnitProblem, parse_unit
+
+router = APIRouter(prefix="/v1", tags=["matching"], route_class=GuardedJSONRoute)
+
+TrialId = Annotated[str, Path(min_length=4, max_length=64, description="NCT id or a local id (LOCAL-...)",
+                              examples=["NCT06599346"])]
+
+
+def unreadable_lab_units(profile: PatientProfile) -> list[dict]:
+    """422 errors for lab units no one could read ("g/L" and "x10^9/L" are fine; "gramz"
+    is not). A readable unit that does not fit the criterion's (mmol vs g without a molar
+    mass) is not an input error: that criterion is simply unknown."""
+    errors = []
+    for position, lab in enumerate(profile.labs):
+        try:
+            parse_unit(lab.unit)
+        except UnitProblem as problem:
+            errors.append({"loc": ("body", "profile", "labs", position, "unit"), "msg": str(problem),
+                           "type": "unit_unknown"})
+    return errors
+
+
+def fhir_field_loc(path: str) -> tuple:
+    """``entry[2].resource.onsetDateTime`` -> ("entry", 2, "resource", "onsetDateTime")."""
+    loc: list = []
+    for part in filter(None, path.split(".")):
+        name, _, rest = part.partition("[")
+        if name:
+            loc.append(name)
+        loc.extend(int(i) if i.isdigit() else i for i in rest.replace("]", "[").split("[") if i)
+    return tuple(loc)
+
+
+def fhir_errors(error: FhirInputError) -> list[dict]:
+    return [{"loc": ("body", "fhir", *fhir_field_loc(str(problem.get("field") or ""))),
+             "msg": f"{problem.get('resourceType') or 'Bundle'}: {problem.get('message')}",
+             "type": "fhir_invalid"} for problem in error.errors]
+
+
+def patient_profile(patient: PatientInput, as_of: dt.date) -> PatientProfile:
+    """The profile a request describes, with its answers applied; 422 for unusable input."""
+    if patient.profile is not None:
+        if errors := unreadable_lab_units(patient.profile):
+            raise RequestValidationError(errors)
+        profile = patient.profile
+    elif patient.note is not None:
+        try:
+            profile = extract_profile(patient.note, as_of=as_of).profile
+        except NoteInputError as error:
+            raise RequestValidationError([{"loc": ("body", "note"), "msg": str(error), "type": "note_invalid"}])
+    else:
+        try:
+            profile = read_fhir_bundle(patient.fhir, as_of=as_of).profile
+        except FhirInputError as error:
+            raise RequestValidationError(fhir_errors(error))
+    return with_answers(profile, patient.answers)
+
+
+@router.post("/match", response_model=ServiceMatchResult)
+def match(request: Annotated[MatchRequest, Body()], catalog: CatalogDep, settings: SettingsDep) -> ServiceMatchResult:
+    """Ranked candidate trials for a patient, each with the reason for every criterion, and
+    the next most useful questions. Same request, same data -> same response."""
+    as_of = request.as_of or dt.date.today()
+    profile = patient_profile(request, as_of)
+    return match_profile(catalog, profile, as_of=as_of, statuses=request.statuses, limit=request.limit,
+                         offset=request.offset, include_criteria=request.include_criteria,
+                         candidate_limit=settings.match_candidate_limit)
+
+
+@router.post("/trials/{nct_id}/evaluate", response_model=TrialEvaluation)
+def evaluate(nct_id: TrialId, request: Annotated[EvaluateRequest, Body()], catalog: CatalogDep) -> TrialEvaluation:
+    """One trial evaluated in full for a patient, whatever its recruitment status."""
+    if not is_valid_trial_id(nct_id):
+        raise HTTPException(422, detail=f"{nct_id!r} is not a trial id (NCT12345678 or LOCAL-...)")
+    as_of = request.as_of or dt.date.today()
+    evaluation = evaluate_in_full(catalog, nct_id, patient_profile(request, as_of), as_of=as_of)
+    if evaluation is None:
+        raise HTTPException(404, detail=f"no trial {nct_id}")
+    return evaluation
+
+
+@router.post("/extract", response_model=ExtractResponse)
+def extract(request: Annotated[ExtractRequest, Body()]) -> ExtractResponse:
+    """A patient profile read from a clinical note or a FHIR R4 Bundle, with the evidence for
+    each fact, to review before matching."""
+    as_of = request.as_of or dt.date.today()
+    if request.note is not None:
+        try:
+            found = extract_profile(request.note, as_of=as_of)
+        except NoteInputError as error:
+            raise RequestValidationError([{"loc": ("body", "note"), "msg": str(error), "type": "note_invalid"}])
+        return ExtractResponse(source="note", as_of=as_of, profile=found.profile, facts=found.facts,
+                               ignored=found.ignored)
+    try:
+        read = read_fhir_bundle(request.fhir, as_of=as_of)
+    except FhirInputError as error:
+        raise RequestValidationError(fhir_errors(error))
+    return ExtractResponse(source="fhir", as_of=as_of, profile=read.profile, warnings=read.warnings)
