@@ -1,0 +1,460 @@
+"""TREC Clinical Trials-style ranking quality: NDCG@10 and P@10 against plain BM25.
+
+``eligo bench trec --data DIR`` or ``python -m bench.trec --data DIR``.
+
+DIR holds ``topics.jsonl`` (``id``, ``text``), ``qrels.tsv`` (query-id, corpus-id,
+score: 2 eligible, 1 excluded, 0 not relevant; a header line is optional) and
+``trials.jsonl`` (ClinicalTrials.gov API v2 records). The trials are imported with the
+real importer into a fresh temporary SQLite database (so rules are compiled as in
+production) and loaded back as matching sees them. Each topic is extracted with the note
+extractor and matched against its judged trials only, with every status allowed (the
+trials are old). Judged trials the engine drops (registry age or sex limits) or that
+are missing from ``trials.jsonl`` go to the bottom of the ranking.
+
+Metrics over the judged trials: NDCG@10 with gains 0/1/2 (linear, log2 discount, ideal
+from all of the topic's judgements) and P@10 counting only "eligible" (2), dividing by
+10 as trec_eval does. Plain BM25 (title + conditions + criteria, queried with the topic
+text) is scored in the same run. The error breakdown classifies the pairs the system
+ranks in the top 10 but are judged 0/1, and the eligible pairs it ranks below 10.
+
+Last line: ``ndcg@10=... p@10=... bm25_ndcg@10=... bm25_p@10=... topics=...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+K = 10
+ELIGIBLE = 2
+# Every API v2 overallStatus: the judged trials are old, so none may be filtered out.
+ALL_STATUSES = (
+    "RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING", "COMPLETED",
+    "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE", "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+)
+DEFAULT_AS_OF = dt.date(2021, 6, 1)  # TREC 2021 topics were written then; dates count back from it
+HYBRID_RELEVANCE_WEIGHT = 1.0
+
+
+class BenchDataError(ValueError):
+    """A benchmark directory or file that is not in the expected format."""
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def dcg(gains: list[float], k: int = K) -> float:
+    return sum(g / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+
+
+def ndcg_at_k(ranked: list[str], judged: dict[str, int], k: int = K) -> float:
+    """NDCG@k of a ranking; unjudged ids gain 0; the ideal orders all judgements."""
+    ideal = dcg(sorted(judged.values(), reverse=True), k)
+    if ideal <= 0:
+        return 0.0
+    return dcg([judged.get(doc, 0) for doc in ranked], k) / ideal
+
+
+def precision_at_k(ranked: list[str], judged: dict[str, int], k: int = K, level: int = ELIGIBLE) -> float:
+    """Share of the top k judged at ``level`` or above; always divided by k (trec_eval)."""
+    return sum(1 for doc in ranked[:k] if judged.get(doc, 0) >= level) / k
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_topics(path: Path) -> list[tuple[str, str]]:
+    topics = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise BenchDataError(f"{path}:{number}: not JSON ({error})") from None
+            topic_id, text = (record.get("id") or record.get("_id")), record.get("text")
+            if not isinstance(topic_id, (str, int)) or not isinstance(text, str):
+                raise BenchDataError(f"{path}:{number}: a topic needs 'id' and 'text'")
+            topics.append((str(topic_id), text))
+    return topics
+
+
+def read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            cells = line.rstrip("\n").split("\t") if "\t" in line else line.split()
+            if not cells or not line.strip():
+                continue
+            if len(cells) == 4:  # trec_eval layout: query 0 doc score
+                cells = [cells[0], cells[2], cells[3]]
+            if len(cells) != 3:
+                raise BenchDataError(f"{path}:{number}: expected query-id, corpus-id, score")
+            try:
+                score = int(cells[2])
+            except ValueError:
+                if number == 1:
+                    continue  # header
+                raise BenchDataError(f"{path}:{number}: score {cells[2]!r} is not a number") from None
+            qrels[cells[0]][cells[1]] = score
+    return dict(qrels)
+
+
+# --------------------------------------------------------------------------- trials
+
+
+@dataclass
+class Corpus:
+    summaries: dict  # nct_id -> TrialSummary (as loaded from the database)
+    texts: dict[str, str]  # nct_id -> title + conditions + criteria, for BM25
+    import_failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def load_corpus(trials_path: Path) -> Corpus:
+    """Import with the real importer into a throw-away SQLite file; load back."""
+    from app import migrate
+    from app.ctgov import RecordError, parse_study
+    from app.db import make_engine, make_session_factory
+    from app.importer import import_records
+    from app.repository import load_trial_summaries
+    from app.sources import iter_path
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="eligo-bench-") as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            factory = make_session_factory(engine)
+            report = import_records(factory, iter_path(trials_path), kind="import", source=str(trials_path),
+                                    compile_rules=True)
+            with factory() as session:
+                summaries = {t.nct_id: t for t in load_trial_summaries(session)}
+        finally:
+            engine.dispose()
+    failures = [issue.describe() for issue in report.errors] + [f"{n}: {r}" for n, r in report.compile_failures]
+    texts = {}
+    for record in iter_path(trials_path):
+        if record.error is not None:
+            continue
+        try:
+            study = parse_study(record.payload)
+        except RecordError:
+            continue
+        texts[study.nct_id] = "\n".join(
+            p for p in (study.brief_title, study.official_title, *study.conditions, study.eligibility_criteria) if p)
+    return Corpus(summaries, texts, failures, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+@dataclass
+class Ranked:
+    """One judged trial as the system placed it, with what the error analysis needs."""
+
+    nct_id: str
+    verdict: str  # eligible | possibly_eligible | ineligible | filtered | missing
+    relevance: float = 0.0
+    bm25: float = 0.0
+    settled_share: float = 0.0
+    unknown: int = 0
+    total: int = 0
+    blocking: list[str] = field(default_factory=list)  # atom types (or registry fields) that ruled out
+
+
+def _criterion_index(trial) -> dict:
+    from criteria_rules.ir import iter_criteria
+
+    return {c.id: c for c in iter_criteria(trial.rules.criteria)} if trial.rules is not None else {}
+
+
+def _blocking_types(match, trial) -> list[str]:
+    from criteria_rules.ir import iter_atoms
+
+    index = _criterion_index(trial)
+    kinds = []
+
+    def visit(result):
+        blocking = (result.kind == "inclusion" and result.outcome == "not_met") or (
+            result.kind == "exclusion" and result.outcome == "met")
+        if not blocking:
+            return
+        if result.id.startswith("registry-"):
+            kinds.append(result.id)
+            return
+        criterion = index.get(result.id)
+        types = sorted({a.type for a in iter_atoms(criterion.expr)}) if criterion is not None else []
+        kinds.append(f"{result.kind}:{'+'.join(types) or 'children'}")
+        for child in result.children:
+            visit(child)
+
+    for result in match.criteria:
+        visit(result)
+    return kinds
+
+
+def rank_topic(profile, judged_ids: list[str], corpus: Corpus, bm25_scores: dict[str, float], as_of: dt.date,
+               statuses: tuple[str, ...]) -> list[Ranked]:
+    """The engine's order over the judged trials; dropped and missing trials last."""
+    from matching.engine import match_trials
+
+    trials = [corpus.summaries[n] for n in judged_ids if n in corpus.summaries]
+    result = match_trials(profile, trials, as_of=as_of, statuses=statuses, include_healthy_volunteer_trials=True,
+                          limit=max(1, len(trials)), max_questions=0)
+    by_id = {t.nct_id: t for t in trials}
+    ranked = []
+    for match in result.trials:
+        ranked.append(Ranked(match.nct_id, match.verdict, match.score.relevance, bm25_scores.get(match.nct_id, 0.0),
+                             match.score.settled_share, match.summary.unknown, match.summary.total,
+                             _blocking_types(match, by_id[match.nct_id])))
+    seen = {r.nct_id for r in ranked}
+    for nct_id in sorted(n for n in judged_ids if n not in seen):
+        ranked.append(Ranked(nct_id, "filtered" if nct_id in by_id else "missing",
+                             bm25=bm25_scores.get(nct_id, 0.0),
+                             blocking=["registry-age/sex"] if nct_id in by_id else []))
+    return ranked
+
+
+_TIER = {"eligible": 2, "possibly_eligible": 1, "ineligible": 0, "filtered": -1, "missing": -2}
+
+
+def hybrid_order(ranked: list[Ranked], weight: float = HYBRID_RELEVANCE_WEIGHT) -> list[Ranked]:
+    """Experimental: text relevance first among trials not ruled out; ruled-out trials last.
+
+    Score = normalised BM25 + ``weight`` x concept relevance; ineligible trials go below
+    every trial that is not, keeping their own relevance order.
+    """
+    from matching.text_relevance import normalised
+
+    norm = normalised({r.nct_id: r.bm25 for r in ranked})
+
+    def key(r: Ranked):
+        out = r.verdict in ("ineligible", "filtered", "missing")
+        return (out, -(norm[r.nct_id] + weight * r.relevance), r.nct_id)
+
+    return sorted(ranked, key=key)
+
+
+# --------------------------------------------------------------------------- error analysis
+
+
+def classify(r: Ranked, gold: int, high: bool) -> str:
+    """Why a pair is misplaced: ``high`` = in the system's top 10 though judged 0/1."""
+    if high:
+        if gold == 0:
+            if r.relevance <= 0.0:
+                return "not relevant, ranked high on verdict alone (no topical match)"
+            return "not relevant, topical overlap misleads (relevance > 0)"
+        # judged excluded (1)
+        if r.verdict == "eligible":
+            return "missed exclusion/inclusion failure: verdict eligible"
+        if r.total and r.unknown / r.total >= 0.5:
+            return "missed exclusion: unknown-heavy (>= half the criteria unknown)"
+        return "missed exclusion: the deciding criterion came out unknown"
+    # judged eligible (2), ranked below the top 10
+    if r.verdict == "missing":
+        return "eligible, but trial not in trials.jsonl"
+    if r.verdict == "filtered":
+        return "eligible, dropped by registry age/sex filter"
+    if r.verdict == "ineligible":
+        first = r.blocking[0] if r.blocking else "?"
+        if first.startswith("registry-"):
+            return f"eligible, wrong age/sex ({first})"
+        kind, _, types = first.partition(":")
+        if kind == "exclusion":
+            return f"eligible, wrongly triggered exclusion ({types})"
+        return f"eligible, inclusion wrongly not met ({types})"
+    if r.relevance <= 0.0:
+        return "eligible, relevance miss (no topical match)"
+    if r.total and r.unknown / r.total >= 0.5:
+        return "eligible, unknown-heavy (ranked under more settled trials)"
+    return "eligible, outranked by other trials of the same tier"
+
+
+@dataclass
+class TopicResult:
+    topic_id: str
+    ndcg: float
+    p10: float
+    bm25_ndcg: float
+    bm25_p10: float
+    hybrid_ndcg: float
+    hybrid_p10: float
+    ranked: list[Ranked]
+    bm25_ranked: list[str]
+
+
+@dataclass
+class TrecReport:
+    topics: list[TopicResult]
+    qrels: dict[str, dict[str, int]]
+    corpus: Corpus
+    seconds: float = 0.0
+    skipped_topics: list[str] = field(default_factory=list)
+
+    def mean(self, name: str) -> float:
+        return sum(getattr(t, name) for t in self.topics) / len(self.topics) if self.topics else 0.0
+
+    def errors(self) -> list[tuple[str, TopicResult, Ranked, int, int]]:
+        """(category, topic, pair, gold, rank) for each misplaced pair."""
+        found = []
+        for topic in self.topics:
+            judged = self.qrels[topic.topic_id]
+            for position, r in enumerate(topic.ranked, start=1):
+                gold = judged.get(r.nct_id, 0)
+                if position <= K and gold < ELIGIBLE:
+                    found.append((classify(r, gold, True), topic, r, gold, position))
+                elif position > K and gold == ELIGIBLE:
+                    found.append((classify(r, gold, False), topic, r, gold, position))
+        return found
+
+
+def run(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, progress=None) -> TrecReport:
+    from matching.note import extract_profile
+    from matching.text_relevance import BM25Index
+
+    for name in ("topics.jsonl", "qrels.tsv", "trials.jsonl"):
+        if not (data / name).is_file():
+            raise BenchDataError(f"{data}: {name} is missing")
+    started = time.perf_counter()
+    topics = read_topics(data / "topics.jsonl")
+    qrels = read_qrels(data / "qrels.tsv")
+    corpus = load_corpus(data / "trials.jsonl")
+    index = BM25Index.build(corpus.texts)
+    statuses = tuple(sorted(set(ALL_STATUSES) | {t.overall_status for t in corpus.summaries.values()
+                                                  if t.overall_status}))
+    results, skipped = [], []
+    for topic_id, text in topics:
+        judged = qrels.get(topic_id)
+        if not judged:
+            skipped.append(topic_id)
+            continue
+        ids = sorted(judged)
+        bm25 = index.scores(text, ids)
+        bm25_ranked = sorted(ids, key=lambda n: (-bm25[n], n))
+        profile = extract_profile(text, as_of=as_of).profile
+        ranked = rank_topic(profile, ids, corpus, bm25, as_of, statuses)
+        order = [r.nct_id for r in ranked]
+        hybrid = [r.nct_id for r in hybrid_order(ranked)]
+        results.append(TopicResult(topic_id, ndcg_at_k(order, judged), precision_at_k(order, judged),
+                                   ndcg_at_k(bm25_ranked, judged), precision_at_k(bm25_ranked, judged),
+                                   ndcg_at_k(hybrid, judged), precision_at_k(hybrid, judged), ranked, bm25_ranked))
+        if progress is not None:
+            progress()
+    return TrecReport(results, qrels, corpus, time.perf_counter() - started, skipped)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def summary_line(report: TrecReport) -> str:
+    return (f"ndcg@10={report.mean('ndcg'):.4f} p@10={report.mean('p10'):.4f} "
+            f"bm25_ndcg@10={report.mean('bm25_ndcg'):.4f} bm25_p@10={report.mean('bm25_p10'):.4f} "
+            f"topics={len(report.topics)}")
+
+
+def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"ranking quality over {len(report.topics)} topics (judged trials only)")
+    table.add_column("ranker")
+    table.add_column("NDCG@10", justify="right")
+    table.add_column("P@10", justify="right")
+    table.add_row("eligo (match_trials)", f"{report.mean('ndcg'):.4f}", f"{report.mean('p10'):.4f}")
+    table.add_row("BM25 (title+conditions+criteria)", f"{report.mean('bm25_ndcg'):.4f}",
+                  f"{report.mean('bm25_p10'):.4f}")
+    table.add_row("hybrid (experimental: BM25 + relevance, ineligible last)", f"{report.mean('hybrid_ndcg'):.4f}",
+                  f"{report.mean('hybrid_p10'):.4f}")
+    console.print(table)
+
+    verdicts = Table(title="engine verdict (rows) x expert judgement (columns), judged pairs")
+    verdicts.add_column("verdict")
+    for label in ("0 not relevant", "1 excluded", "2 eligible"):
+        verdicts.add_column(label, justify="right")
+    counts = Counter()
+    for topic in report.topics:
+        judged = report.qrels[topic.topic_id]
+        for r in topic.ranked:
+            counts[(r.verdict, judged.get(r.nct_id, 0))] += 1
+    for verdict in ("eligible", "possibly_eligible", "ineligible", "filtered", "missing"):
+        if any(counts[(verdict, g)] for g in (0, 1, 2)):
+            verdicts.add_row(verdict, *(str(counts[(verdict, g)]) for g in (0, 1, 2)))
+    console.print(verdicts)
+
+    errors = report.errors()
+    breakdown = Table(title="what the ranking gets wrong: top-10 pairs judged 0/1, and eligible pairs below 10")
+    breakdown.add_column("error type")
+    breakdown.add_column("pairs", justify="right")
+    for category, n in Counter(e[0] for e in errors).most_common():
+        breakdown.add_row(category, str(n))
+    console.print(breakdown)
+    atoms = Counter(b for e in errors if e[3] == ELIGIBLE for b in e[2].blocking[:1])
+    if atoms:
+        console.print("first blocking criterion of eligible pairs ruled out: "
+                      + ", ".join(f"{k} {v}" for k, v in atoms.most_common(12)), soft_wrap=True)
+    for category, topic, r, gold, position in errors[:examples]:
+        console.print(f"  {topic.topic_id} {r.nct_id} rank {position} gold {gold} verdict {r.verdict} "
+                      f"relevance {r.relevance:.2f} bm25 {r.bm25:.1f} unknown {r.unknown}/{r.total} "
+                      f"blocking {','.join(r.blocking[:3]) or '-'}: {category}", soft_wrap=True, markup=False)
+    if report.corpus.import_failures:
+        console.print(f"{len(report.corpus.import_failures)} trial(s) not imported or not compiled, e.g. "
+                      f"{report.corpus.import_failures[0]}", soft_wrap=True, markup=False)
+    if report.skipped_topics:
+        console.print(f"{len(report.skipped_topics)} topic(s) without judgements skipped")
+    console.print(f"{len(report.corpus.summaries)} trials imported in {report.corpus.seconds:.1f}s; "
+                  f"whole run {report.seconds:.1f}s")
+
+
+def run_and_print(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, errors: int = 15, dump: Path | None = None,
+                  out=None) -> TrecReport:
+    from rich.console import Console
+
+    out = out or sys.stdout
+    console = Console(file=out, highlight=False, width=140)
+    report = run(data, as_of=as_of)
+    print_report(report, console, examples=errors)
+    if dump is not None:
+        with open(dump, "w", encoding="utf-8") as handle:
+            for topic in report.topics:
+                judged = report.qrels[topic.topic_id]
+                for position, r in enumerate(topic.ranked, start=1):
+                    handle.write(json.dumps({"topic": topic.topic_id, "nct_id": r.nct_id, "rank": position,
+                                             "gold": judged.get(r.nct_id, 0), "verdict": r.verdict,
+                                             "relevance": r.relevance, "bm25": r.bm25, "unknown": r.unknown,
+                                             "total": r.total, "blocking": r.blocking}) + "\n")
+    print(summary_line(report), file=out, flush=True)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.trec", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="directory with topics.jsonl, qrels.tsv, trials.jsonl")
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEFAULT_AS_OF)
+    parser.add_argument("--errors", type=int, default=15, help="examples of ranking errors to print")
+    parser.add_argument("--dump", type=Path, default=None, help="write per-pair results as JSONL")
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"not a directory: {args.data}", file=sys.stderr)
+        return 2
+    try:
+        run_and_print(args.data, as_of=args.as_of, errors=args.errors, dump=args.dump)
+    except BenchDataError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""Lexical relevance of trials to a free-text patient description: BM25 (Okapi).
+
+The concept relevance in ``relevance.py`` needs trial fields that name conditions
+(conditions, MeSH terms, titles). Many records carry little more than eligibility text,
+and a referral note says much more than its diagnosis list. BM25 over a trial's title,
+conditions, keywords and eligibility text, queried with the whole note, covers both.
+
+Scores depend on the collection (document frequencies, average length), so an index is
+built once over the trials a service holds (or a benchmark's corpus) and reused.
+:func:`tokenize` is deliberately simple and deterministic: lower case, alphanumeric
+runs, English and clinical-boilerplate stop words dropped, a light plural fold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from rank_bm25 import BM25Okapi
+
+from matching.trial import TrialSummary
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+
+# Function words, plus words every trial or note uses whatever its topic ("patient",
+# "study", "criteria"): they carry no topic and only add noise to BM25's sums.
+STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+that the their theirs them themselves then there these they this those through to too under until up very
+was we were what when where which while who whom why will with would you your yours yourself yourselves
+per via within without whose upon
+patient patients subject subjects participant participants study studies trial trials criteria criterion
+inclusion exclusion eligible eligibility must may year years old yr yrs age aged month months week weeks day
+days history presents presented presenting reports reported noted shows showed well including include
+""".split())
+
+
+def _fold(token: str) -> str:
+    """A light plural fold ("tumors" -> "tumor", "metastases" -> "metastasis"), nothing more."""
+    if len(token) <= 4 or token.isdigit():
+        return token
+    if token.endswith("ases"):
+        return token[:-4] + "asis"
+    if token.endswith("ies"):
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    return [_fold(t) for t in _TOKEN.findall((text or "").lower()) if t not in STOP_WORDS and len(t) > 1]
+
+
+def trial_text(trial: TrialSummary, eligibility_text: str | None = None) -> str:
+    """The words a trial is indexed by: titles, conditions, keywords, MeSH terms, criteria.
+
+    ``eligibility_text`` defaults to the compiled criteria's own texts.
+    """
+    if eligibility_text is None and trial.rules is not None:
+        eligibility_text = "\n".join(c.text for c in trial.rules.criteria)
+    parts = [trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *trial.mesh_terms,
+             eligibility_text or ""]
+    return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class BM25Index:
+    """BM25 scores of a query against a fixed collection, by document id."""
+
+    ids: list[str]
+    model: BM25Okapi | None
+    position: dict[str, int]
+
+    @classmethod
+    def build(cls, documents: Mapping[str, str] | Iterable[tuple[str, str]], *, k1: float = 1.2,
+              b: float = 0.75) -> "BM25Index":
+        pairs = list(documents.items() if isinstance(documents, Mapping) else documents)
+        ids = [doc_id for doc_id, _ in pairs]
+        corpus = [tokenize(text) or ["\u2205"] for _, text in pairs]  # BM25Okapi needs no empty document
+        model = BM25Okapi(corpus, k1=k1, b=b) if corpus else None
+        return cls(ids, model, {doc_id: n for n, doc_id in enumerate(ids)})
+
+    def scores(self, query: str | list[str], ids: Iterable[str] | None = None) -> dict[str, float]:
+        """BM25 score of each document (all, or ``ids``; unknown ids score 0)."""
+        tokens = tokenize(query) if isinstance(query, str) else list(query)
+        wanted = self.ids if ids is None else list(ids)
+        if self.model is None or not tokens:
+            return {doc_id: 0.0 for doc_id in wanted}
+        known = [doc_id for doc_id in wanted if doc_id in self.position]
+        values = self.model.get_batch_scores(tokens, [self.position[d] for d in known]) if known else []
+        found = {doc_id: float(v) for doc_id, v in zip(known, values)}
+        return {doc_id: found.get(doc_id, 0.0) for doc_id in wanted}
+
+
+def normalised(scores: Mapping[str, float]) -> dict[str, float]:
+    """Scores divided by the best one (0..1); all zero when nothing matched."""
+    top = max(scores.values(), default=0.0)
+    if top <= 0:
+        return {k: 0.0 for k in scores}
+    return {k: max(0.0, v) / top for k, v in scores.items()}
