@@ -220,9 +220,11 @@ def parse_study(record: Any) -> ParsedStudy:
     contacts = _module(protocol, "contactsLocationsModule", "protocolSection")
     condition_browse = _module(derived, "conditionBrowseModule", "derivedSection")
 
+    min_age_text = _text(eligibility, "minimumAge", "eligibilityModule")
+    max_age_text = _text(eligibility, "maximumAge", "eligibilityModule")
     try:
-        min_age = parse_age_years(_text(eligibility, "minimumAge", "eligibilityModule"))
-        max_age = parse_age_years(_text(eligibility, "maximumAge", "eligibilityModule"))
+        min_age = parse_age_years(min_age_text)
+        max_age = parse_age_years(max_age_text)
     except RecordError as error:
         raise RecordError(f"eligibilityModule age: {error}") from None
     if min_age is not None and max_age is not None and min_age > max_age:

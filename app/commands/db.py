@@ -21,4 +21,4 @@ def register(cli: typer.Typer) -> None:
         else:
             migrations.upgrade(settings.database_url, revision)
         current = migrations.current_revision(settings.database_url)
-        console.print(f"{safe_url(settings.database_url)} at revision {current or 'base'}")
+        console.print(f"{safe_url(settings.database_url)} at revision {current or 'base'}", soft_wrap=True)
