@@ -13,6 +13,7 @@ from app import __version__
 from app.api.routes import ROUTERS
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
+from app.web import install_pages
 
 log = logging.getLogger(__name__)
 
@@ -71,4 +72,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     for router in ROUTERS:
         app.include_router(router)
+    install_pages(app)  # the HTML pages, their static files and calm error pages
     return app
