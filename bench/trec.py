@@ -15,7 +15,8 @@ Metrics over the judged trials: NDCG@10 with gains 0/1/2 (linear, log2 discount,
 from all of the topic's judgements) and P@10 counting only "eligible" (2), dividing by
 10 as trec_eval does. Plain BM25 (title + conditions + criteria, queried with the topic
 text) is scored in the same run. The error breakdown classifies the pairs the system
-ranks in the top 10 but are judged 0/1, and the eligible pairs it ranks below 10.
+ranks in the top 10 above a better-judged trial, and the eligible pairs it ranks below a
+worse-judged one.
 
 Last line: ``ndcg@10=... p@10=... bm25_ndcg@10=... bm25_p@10=... topics=...``.
 """
@@ -251,23 +252,26 @@ def hybrid_order(ranked: list[Ranked], weight: float = HYBRID_RELEVANCE_WEIGHT) 
 
 
 def classify(r: Ranked, gold: int, high: bool) -> str:
-    """Why a pair is misplaced: ``high`` = in the system's top 10 though judged 0/1."""
+    """Why a pair is misplaced: ``high`` = in the top 10 above a better-judged trial."""
     if high:
         if gold == 0:
+            if r.verdict == "ineligible":
+                return "not relevant, ruled out, yet above a better trial (that one ruled out or less relevant)"
             if r.relevance <= 0.0:
-                return "not relevant, ranked high on verdict alone (no topical match)"
-            return "not relevant, topical overlap misleads (relevance > 0)"
-        # judged excluded (1)
+                return "not relevant, not ruled out, no topical match (ranked on verdict alone)"
+            return "not relevant, not ruled out, topical overlap misleads"
+        if r.verdict == "ineligible":
+            return "excluded, correctly ruled out, yet above an eligible trial"
         if r.verdict == "eligible":
-            return "missed exclusion/inclusion failure: verdict eligible"
+            return "excluded, missed: verdict eligible"
         if r.total and r.unknown / r.total >= 0.5:
-            return "missed exclusion: unknown-heavy (>= half the criteria unknown)"
-        return "missed exclusion: the deciding criterion came out unknown"
-    # judged eligible (2), ranked below the top 10
+            return "excluded, missed: unknown-heavy (>= half the criteria unknown)"
+        return "excluded, missed: the deciding criterion came out unknown"
+    # judged eligible (2), below a worse-judged trial
     if r.verdict == "missing":
-        return "eligible, but trial not in trials.jsonl"
+        return "eligible, trial not in trials.jsonl"
     if r.verdict == "filtered":
-        return "eligible, dropped by registry age/sex filter"
+        return "eligible, dropped by the registry age/sex filter"
     if r.verdict == "ineligible":
         first = r.blocking[0] if r.blocking else "?"
         if first.startswith("registry-"):
@@ -277,10 +281,10 @@ def classify(r: Ranked, gold: int, high: bool) -> str:
             return f"eligible, wrongly triggered exclusion ({types})"
         return f"eligible, inclusion wrongly not met ({types})"
     if r.relevance <= 0.0:
-        return "eligible, relevance miss (no topical match)"
+        return "eligible, not ruled out, but relevance miss (no topical match)"
     if r.total and r.unknown / r.total >= 0.5:
-        return "eligible, unknown-heavy (ranked under more settled trials)"
-    return "eligible, outranked by other trials of the same tier"
+        return "eligible, not ruled out, unknown-heavy (ranked under more settled trials)"
+    return "eligible, not ruled out, outranked by more relevant trials"
 
 
 @dataclass
@@ -308,15 +312,18 @@ class TrecReport:
         return sum(getattr(t, name) for t in self.topics) / len(self.topics) if self.topics else 0.0
 
     def errors(self) -> list[tuple[str, TopicResult, Ranked, int, int]]:
-        """(category, topic, pair, gold, rank) for each misplaced pair."""
+        """(category, topic, pair, gold, rank) for each misplaced pair: a top-10 pair judged
+        0/1 with a better-judged trial below it, and an eligible pair with a worse-judged
+        trial above it."""
         found = []
         for topic in self.topics:
             judged = self.qrels[topic.topic_id]
-            for position, r in enumerate(topic.ranked, start=1):
-                gold = judged.get(r.nct_id, 0)
-                if position <= K and gold < ELIGIBLE:
+            golds = [judged.get(r.nct_id, 0) for r in topic.ranked]
+            for position, (r, gold) in enumerate(zip(topic.ranked, golds), start=1):
+                below, above = golds[position:], golds[: position - 1]
+                if position <= K and gold < ELIGIBLE and any(g > gold for g in below):
                     found.append((classify(r, gold, True), topic, r, gold, position))
-                elif position > K and gold == ELIGIBLE:
+                elif gold == ELIGIBLE and any(g < ELIGIBLE for g in above):
                     found.append((classify(r, gold, False), topic, r, gold, position))
         return found
 
@@ -394,7 +401,7 @@ def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
     console.print(verdicts)
 
     errors = report.errors()
-    breakdown = Table(title="what the ranking gets wrong: top-10 pairs judged 0/1, and eligible pairs below 10")
+    breakdown = Table(title="what the ranking gets wrong: top-10 pairs judged 0/1 above a better trial; eligible pairs below a worse one")
     breakdown.add_column("error type")
     breakdown.add_column("pairs", justify="right")
     for category, n in Counter(e[0] for e in errors).most_common():
