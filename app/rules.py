@@ -17,10 +17,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.catalog_version import bump_catalog_version
 from app.models import Trial, TrialRules, utcnow
 from criteria_rules.ir import RuleSet, TrialFacts
 
@@ -31,6 +29,15 @@ try:  # The compiler is developed alongside the service; run without it until it
 except ImportError:  # pragma: no cover - depends on the checkout
     COMPILER_VERSION = None
     compile_eligibility = None
+
+try:
+    from criteria_rules import compile_many
+except ImportError:  # pragma: no cover
+    compile_many = None
+
+# compile_batch uses the batch API only while compile_eligibility is the library's own; a
+# replaced one (a stand-in compiler in tests, a plug-in) is honoured one text at a time.
+_LIBRARY_COMPILE_ELIGIBILITY = compile_eligibility
 
 try:
     from criteria_rules import explain
@@ -81,9 +88,15 @@ def is_stale(trial: Trial) -> bool:
 def compile_batch(inputs: Sequence[tuple[str | None, TrialFacts]]) -> list[RuleSet | Exception]:
     """Compile many texts; one failure is returned in its slot, not raised.
 
-    The single place to switch to a batch API of the compiler when it offers one.
+    One ``compile_many`` call (a single spaCy ``nlp.pipe`` over every criterion); if that
+    call fails, each trial is compiled alone so one bad text costs only itself.
     """
     require_compiler()
+    if compile_many is not None and compile_eligibility is _LIBRARY_COMPILE_ELIGIBILITY:
+        try:
+            return list(compile_many(list(inputs)))
+        except Exception:  # isolate the failing trial below
+            log.warning("batch compile failed; compiling the %s trials one by one", len(inputs))
     results: list[RuleSet | Exception] = []
     for text, facts in inputs:
         try:
@@ -97,6 +110,7 @@ def compile_batch(inputs: Sequence[tuple[str | None, TrialFacts]]) -> list[RuleS
 class CompileReport:
     compiled: int = 0
     skipped: int = 0
+    reused: int = 0  # trials that shared the compilation of an identical input
     failures: list[tuple[str, str]] = field(default_factory=list)  # (nct_id, reason)
 
 
@@ -135,31 +149,17 @@ def recompile_stale(
     batch_size: int = 200,
     force: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> CompileReport:
-    """Recompile every stale trial (all of them with ``force``), one transaction per batch."""
-    require_compiler()
-    report = CompileReport()
-    with factory() as session:
-        ids = list(session.scalars(select(Trial.nct_id).order_by(Trial.nct_id)))
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        with factory.begin() as session:
-            trials = list(
-                session.scalars(
-                    select(Trial).where(Trial.nct_id.in_(chunk)).options(selectinload(Trial.rules))
-                )
-            )
-            if force:
-                for trial in trials:
-                    if trial.rules is not None:
-                        trial.rules.compiler_version = ""  # marks it stale
-            compiled_before = report.compiled
-            compile_trials(trials, report)
-            if report.compiled > compiled_before:
-                bump_catalog_version(session)  # same transaction as the new rules
-        if on_progress:
-            on_progress(len(chunk))
-    return report
+    """Recompile every stale trial (all of them with ``force``), one transaction per batch.
+
+    Trials with an identical input share one compilation; with ``workers`` > 1 the
+    compiling runs in that many processes while this one does all the writing. Resumable:
+    committed batches stay, a rerun continues with what is still stale (``app.recompile``).
+    """
+    from app.recompile import recompile
+
+    return recompile(factory, workers=workers, batch_size=batch_size, force=force, on_progress=on_progress)
 
 
 def ruleset_of(trial: Trial) -> RuleSet | None:

@@ -69,10 +69,15 @@ def register(cli: typer.Typer) -> None:
     @cli.command()
     def recompile(
         force: bool = typer.Option(False, "--force", help="Recompile every trial, not only stale ones."),
-        batch_size: int = typer.Option(200, help="Trials per transaction."),
+        batch_size: int = typer.Option(200, min=1, help="Trials per transaction."),
+        workers: int = typer.Option(
+            1, "--workers", "-w", min=1,
+            help="Compiler processes (this one writes). A rerun after an interruption resumes."),
     ) -> None:
         """Recompile trials whose eligibility text, facts or compiler version changed."""
         from app import rules
+        from app.commands.trials import _progress
+        from app.repository import count_trials
 
         if not rules.compiler_available():
             console.print("[red]the criteria compiler (criteria_rules.compile_eligibility) is not available[/red]")
@@ -80,14 +85,23 @@ def register(cli: typer.Typer) -> None:
         settings, engine, factory = open_database()
         started = time.perf_counter()
         try:
-            report = rules.recompile_stale(factory, batch_size=batch_size, force=force)
+            with factory() as session:
+                total = count_trials(session)
+            with _progress() as progress:
+                task = progress.add_task(f"compiling ({workers} worker{'s' if workers > 1 else ''})", total=total)
+                report = rules.recompile_stale(factory, batch_size=batch_size, force=force, workers=workers,
+                                               on_progress=lambda n: progress.advance(task, n))
+        except KeyboardInterrupt:
+            console.print("[yellow]interrupted: committed batches are kept; run it again to continue[/yellow]")
+            raise typer.Exit(130) from None
         finally:
             engine.dispose()
         for nct_id, reason in report.failures[:50]:
             console.print(f"[yellow]not compiled[/yellow] {nct_id}: {reason}", soft_wrap=True)
         console.print(
             f"compiler {rules.COMPILER_VERSION}: {report.compiled} compiled, {report.skipped} up to date, "
-            f"{len(report.failures)} failed in {time.perf_counter() - started:.1f}s",
+            f"{len(report.failures)} failed in {time.perf_counter() - started:.1f}s"
+            + (f" ({report.reused} shared an identical text)" if report.reused else ""),
             soft_wrap=True,
         )
         if report.failures:
