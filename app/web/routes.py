@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
+from app.api.deps import CatalogDep, SessionDep
 from app.ctgov import is_valid_trial_id
 from app.repository import get_trial, trial_url
 from app.rules import is_stale, ruleset_of
@@ -70,7 +70,7 @@ def patient_start(request: Request):
 
 
 @router.post("/")
-def patient_answer(request: Request, session: SessionDep, form: FormDep):
+def patient_answer(request: Request, catalog: CatalogDep, form: FormDep):
     values = forms.with_dont_know(form.single)
     parsed = forms.parse_patient(values)
     context = {
@@ -82,8 +82,8 @@ def patient_answer(request: Request, session: SessionDep, form: FormDep):
     }
     if not parsed.ok:
         return render(request, "patient.html", context, status_code=422)
-    result = service.match_profile(session, parsed.profile)
-    topics = service.trial_topics(session, (t.nct_id for t in result.trials))
+    result = service.match_profile(catalog, parsed.profile)
+    topics = service.trial_topics(catalog, (t.nct_id for t in result.trials))
     cards = [views.patient_card(t, topics.get(t.nct_id)) for t in result.trials]
     context.update(
         result=result,
@@ -118,7 +118,7 @@ def screen_form(request: Request):
 
 
 @router.post("/screen")
-def screen_results(request: Request, session: SessionDep, form: FormDep):
+def screen_results(request: Request, catalog: CatalogDep, form: FormDep):
     filters, filter_errors = views.parse_filters(form.multi)
     context = screen_context(form.single, filters)
     parsed = forms.parse_screening(form.single)
@@ -136,7 +136,7 @@ def screen_results(request: Request, session: SessionDep, form: FormDep):
     context["general_errors"] = parsed.general_errors
     if context["errors"] or not parsed.ok:
         return render(request, "screen.html", context, status_code=422)
-    result = service.match_profile(session, parsed.profile, statuses=filters.statuses)
+    result = service.match_profile(catalog, parsed.profile, statuses=filters.statuses)
     shown = views.apply_filters(result.trials, filters)
     context.update(
         result=result,
@@ -147,19 +147,21 @@ def screen_results(request: Request, session: SessionDep, form: FormDep):
 
 
 @router.api_route("/screen/trials/{nct_id}/print", methods=["GET", "POST"])
-def screen_print(nct_id: str, request: Request, session: SessionDep, form: FormDep):
+def screen_print(nct_id: str, request: Request, catalog: CatalogDep, form: FormDep):
     profile = forms.profile_from_field(form.single.get("profile", ""))
     if profile is None:
         raise HTTPException(422, "no profile")
-    screening = service.evaluate_one(session, nct_id, profile)
+    screening = service.evaluate_one(catalog, nct_id, profile)
     if screening is None:
         raise HTTPException(404, f"no trial {nct_id}")
+    trial = screening.match
     return render(request, "screen_print.html", {
         "page": "print",
-        "screening": screening,
-        "rows": views.criterion_rows(screening.result.criteria),
+        "trial": trial,
+        "as_of": screening.as_of,
+        "rows": views.criterion_rows(trial.criteria),
         "profile_lines": views.profile_lines(profile),
-        "site": views.site_view(screening.nearest_site) if screening.nearest_site else None,
+        "site": views.site_view(trial.nearest_site) if trial.nearest_site else None,
     })
 
 
