@@ -48,7 +48,8 @@ def clean_text(text: str | None) -> tuple[str, list[str]]:
 
 
 def looks_english(text: str) -> bool:
-    """Cheap script check: most letters are Latin and common English words occur."""
+    """Cheap script check: most letters are Latin and, in longer texts, common English
+    words occur."""
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return False
@@ -56,7 +57,7 @@ def looks_english(text: str) -> bool:
     if latin / len(letters) < 0.6:
         return False
     words = re.findall(r"[a-z]+", text.lower())
-    if len(words) < 6:
+    if len(words) < 15:
         return True
     common = sum(1 for w in words if w in _COMMON)
     return common / len(words) > 0.05

@@ -23,7 +23,7 @@ Kind = Literal["inclusion", "exclusion"]
 
 _MARKER = re.compile(
     r"""^(?P<marker>
-        [-–—*•·▪◦●○■□➢►>+]\s*(?=\S)          # bullets (the text may follow without a space)
+        [-–—*•·▪◦●○■□➢►+]\s*(?=\S)          # bullets (the text may follow without a space)
       | \(?\d{1,2}[.)](?!\d)\s*(?=\S)         # 1.  1)  (1)
       | \(\d{1,2}\)\s*(?=\S)
       | \(?[a-hA-H][.)]\s+(?=\S)               # a)  b.  (c)

@@ -24,7 +24,7 @@ NUMBER = r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|e
 _COMPARATOR_PREFIX = [
     (r"≥|>=|=>|≧|⩾|greater than or equal to|more than or equal to|equal to or greater than|equal or greater than|at least|no less than|not less than|minimum(?: of)?|min\.?|above or equal to|over or equal to", ">="),
     (r"≤|<=|=<|≦|⩽|less than or equal to|equal to or less than|equal or less than|no more than|not more than|not exceeding|not to exceed|no greater than|not greater than|up to|at most|maximum(?: of)?|max\.?|below or equal to|under or equal to", "<="),
-    (r">|greater than|more than|higher than|above|over|exceeding|exceeds|in excess of|older than", ">"),
+    (r">|greater than|more than|higher than|longer than|above|over|exceeding|exceeds|in excess of|older than", ">"),
     (r"<|less than|lower than|below|under|fewer than|younger than", "<"),
     (r"=|equal to|of|is|:", "=="),
 ]

@@ -137,11 +137,11 @@ def _elided(words: list[str | None], covered: list[bool], mentions: list[Mention
             j += 1
         if j == m.end or j >= len(words) or covered[j] or not words[j] or len(words[j]) > 2 or len(head) < 2:
             continue
-        for extra in (2, 1):
+        for extra, stem in ((2, head[:-1]), (2, head[1:-1]), (1, head[:-1])):
             tail = [w for w in words[j : j + extra] if w]
-            if len(tail) != extra:
+            if len(tail) != extra or not stem:
                 continue
-            cid = phrases.get(" ".join(head[:-1] + tail))
+            cid = phrases.get(" ".join(stem + tail))
             if cid:
                 # "hepatitis B or C infections": the elided phrase takes "infections" over
                 mentions[:] = [o for o in mentions if not (o.start > j and o.start < j + extra)]

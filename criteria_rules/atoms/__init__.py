@@ -17,9 +17,9 @@ from criteria_rules.atoms import (
 )
 
 ALL_EXTRACTORS = (
+    performance.extract,  # before age: "life expectancy < 2 years" is not an age
     age.extract,
     sex.extract,
-    performance.extract,
     labs.extract,
     participation.extract,
     reproductive.extract,

@@ -15,13 +15,13 @@ _NUM = rf"(?P<a>{NUMBER})"
 _NUM2 = rf"(?P<b>{NUMBER})"
 
 _RANGE = re.compile(
-    rf"(?:(?P<ageword>{_AGE_WORD})\s*(?:of|:|is|from|between|range)?\s*(?:of|from|between)?\s*)?(?:between\s+(?:the\s+)?(?:ages\s+of\s+)?)?"
+    rf"(?:(?P<ageword>{_AGE_WORD})\s*(?:of|:|is|from|between|range|in the range of|within)?\s*(?:of|from|between)?\s*)?(?:between\s+(?:the\s+)?(?:ages\s+of\s+)?)?"
     rf"{_NUM}\s*(?:{_UNIT}\s*(?:old|of age)?)?\s*(?:-|–|—|to|and|through|~|until)\s*{_NUM2}\s*(?P<unit2>years?|yrs?|months?|mos?|weeks?|days?)?\b"
     r"(?P<tail>\s*(?:years?\s*)?(?:old|of age|inclusive|\(inclusive\))?)",
     re.I,
 )
 _BOUND_PREFIX = re.compile(
-    rf"(?:(?P<ageword>{_AGE_WORD})\s*(?:of|:|is|must be|should be)?\s*)?(?P<cmp>{COMPARATOR_PREFIX_RE})\s*(?:the\s+age\s+of\s+)?{_NUM}\s*{_UNIT}?"
+    rf"(?:(?P<ageword>{_AGE_WORD})\s*(?:of|:|is|must be|should be|longer than)?\s*)?(?P<cmp>{COMPARATOR_PREFIX_RE})\s*(?:the\s+age\s+of\s+)?{_NUM}\s*{_UNIT}?"
     r"(?P<tail>\s*(?:old|of age))?",
     re.I,
 )
@@ -34,7 +34,10 @@ _AGE_CONTEXT_BEFORE = re.compile(
     r"individuals?|persons?|people|boys|girls|infants?|adolescents?|neonates?|donors?|recipients?)\W*$",
     re.I,
 )
-_NOT_AGE_BEFORE = re.compile(r"\b(?:for|within|since|past|last|previous|after|before|least|duration|history|over the)\s*$", re.I)
+_NOT_AGE_BEFORE = re.compile(r"\b(?:for|within|since|past|last|previous|after|before|duration|history|over the|survival|prognosis)\s*$", re.I)
+# Ages of someone or something other than the patient now.
+_OTHER_AGE = re.compile(r"\b(?:onset|diagnos\w*|donors?|duration|gestation\w*|fetal|maternal|mothers?|survival|prognosis|expectancy|persons over|parents?)\b", re.I)
+_AGE_NEAR = re.compile(r"\bage\b|\baged\b", re.I)
 _ADULT = re.compile(r"\badults?\b(?!\s+(?:onset|respiratory|form))", re.I)
 _TO_YEARS = {"y": 1.0, "m": 1 / 12, "w": 7 / 365, "d": 1 / 365}
 
@@ -45,18 +48,23 @@ def _years(value: float, unit: str | None) -> float:
 
 
 def _has_age_context(text: str, m: re.Match, outline: list[str]) -> bool:
+    before = text[max(0, m.start() - 40) : m.start()]
+    if _OTHER_AGE.search(before) or _OTHER_AGE.search(text[m.end() : m.end() + 25]):
+        return False
     if m.groupdict().get("ageword"):
         return True
-    tail = (m.groupdict().get("tail") or "").strip()
-    if tail and tail.lower() != "inclusive" and "(" not in tail:
+    if re.search(r"of age|\bold\b|older|younger|\bage\b", m.group(0), re.I):
         return True
     if any(h.strip().lower().startswith("age") for h in outline[-1:]):
         return True
-    before = text[max(0, m.start() - 30) : m.start()]
     if _NOT_AGE_BEFORE.search(before):
         return False
     unit = m.groupdict().get("unit") or m.groupdict().get("unit2")
-    return bool(unit and unit.lower().startswith("y") and _AGE_CONTEXT_BEFORE.search(before))
+    if not (unit and unit.lower().startswith("y")):
+        return False  # bare numbers and weeks/months need an explicit age word
+    if _AGE_NEAR.search(before[-30:]):
+        return True
+    return not re.search(r"\w", before) or bool(_AGE_CONTEXT_BEFORE.search(before))
 
 
 def extract(ctx: CriterionContext) -> list[Found]:

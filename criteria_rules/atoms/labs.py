@@ -21,7 +21,7 @@ _SIMPLE = (
 )
 _UNIT = rf"(?P<unit>{_ULN}|{_COUNT}|{_SIMPLE})"
 _NUM = r"(?P<num>\d+(?:[.,]\d+)*)"
-_GAP = r"(?P<gap>(?:\s*(?:\([^)0-9]{0,40}\)|\b(?:levels?|values?|counts?|concentrations?|of|is|are|must|should|be|at|:|=|-|,|value|total|serum|plasma|in the blood|measured|result)\b|[:=,]))*)\s*"
+_GAP = r"(?P<gap>(?:\s*(?:\([^)0-9]{0,40}\)|\b(?:levels?|values?|counts?|concentrations?|of|is|are|must|should|be|at|value|total|serum|plasma|in the blood|measured|result)\b|[:,]|-(?!\d)))*)\s*"
 _VALUE = re.compile(
     _GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE}|of|=|:)?\s*{_NUM}\s*{_UNIT}?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
     re.I,

@@ -12,13 +12,13 @@ _GAP = r"(?:\s*(?:\([^)]{0,60}\)|performance status|performance score|performanc
 _ECOG = re.compile(
     r"\b(?:ECOG|Eastern Cooperative Oncology Group|WHO|World Health Organi[sz]ation|Zubrod|ECOG[- ]PS|PS)\b"
     + _GAP
-    + rf"(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<a>[0-5])(?P<rest>(?:\s*(?:-|–|to|or|,|~|and)\s*[0-5]\b)*)\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE}|or better)?",
+    + rf"\s*(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<a>[0-5])(?P<rest>(?:\s*(?:-|–|to|or|,|~|and)\s*[0-5]\b)*)\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE}|or better)?",
     re.I,
 )
 _KARNOFSKY = re.compile(
     r"\b(?P<scale>Karnofsky|KPS|Lansky|LPS)\b"
     + _GAP
-    + rf"(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<a>\d{{2,3}})\s*%?(?P<rest>\s*(?:-|–|to)\s*\d{{2,3}}\s*%?)?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
+    + rf"\s*(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<a>\d{{2,3}})\s*%?(?P<rest>\s*(?:-|–|to)\s*\d{{2,3}}\s*%?)?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
     re.I,
 )
 _LIFE = re.compile(

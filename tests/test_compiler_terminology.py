@@ -1,0 +1,44 @@
+"""The terminology contract the matcher relies on."""
+
+from __future__ import annotations
+
+from criteria_rules import terminology as t
+
+
+def test_curated_synonyms_and_abbreviations():
+    for phrase in ("BMT", "HCT", "SCT", "stem cell transplant", "bone marrow transplantation"):
+        assert t.resolve(phrase) == ["hsct"], phrase
+    assert t.resolve("allogeneic stem cell transplant") == ["hsct_allogeneic"]
+    assert t.is_a("hsct_allogeneic", "hsct")
+    for phrase in ("RT", "irradiation", "radiation therapy"):
+        assert t.resolve(phrase) == ["radiotherapy"], phrase
+    assert t.is_a(t.resolve("chemoradiation")[0], "radiotherapy")
+    assert t.is_a(t.resolve("chemoradiation")[0], "chemotherapy")
+
+
+def test_drug_classes_and_steroid_potency():
+    assert t.is_a("prednisone", "corticosteroid")
+    assert "corticosteroid" in t.ancestors("dexamethasone")
+    assert t.concept("dexamethasone").get("prednisolone_factor") > 6
+
+
+def test_spelling_and_plurals():
+    assert t.resolve("Leukaemias") == ["leukemia"]
+    assert t.normalise_term("Crohn's Diseases") == "crohn disease"
+
+
+def test_fallbacks_and_terms():
+    fever = t.resolve("fever")[0]
+    assert fever.startswith("hpo:HP:")
+    assert t.label(fever).lower() == "fever"
+    assert t.resolve("carotid endarterectomy tattoo")[-1].startswith(("term:", "icd10cm:", "hpo:"))
+    assert t.resolve("zzqx") == ["term:zzqx"]
+
+
+def test_hpo_reaches_lexicon_through_xrefs():
+    seizure = t.resolve("focal-onset seizure")
+    assert any(t.is_a(c, "epilepsy") for c in seizure)
+
+
+def test_labels():
+    assert t.label("hsct") and t.label("pregnancy") == "pregnancy"
