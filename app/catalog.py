@@ -1,7 +1,8 @@
 """The per-worker trial catalog: every stored trial as a ``TrialSummary`` with its parsed
 RuleSet, plus the candidate index, held in memory and reloaded when the trials change.
 
-Parsing RuleSets and building the index is done once per data version, not per request.
+Parsing RuleSets and building the index is done once per data version, not per request;
+a reload re-reads only the trials whose row or rules changed (by their timestamps).
 A worker learns that another process imported or recompiled trials from the
 ``catalog_state`` version (``app.catalog_version``), bumped in the writer's transaction;
 it reads that one row at most once every ``check_seconds``, so a change shows up in
@@ -13,17 +14,25 @@ they started with while a reload builds the next one.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from app.catalog_version import read_catalog_version
-from app.repository import load_trial_summaries
+from app.models import Trial, TrialRules
+from app.repository import trial_summary
 from matching.index import CandidateIndex
 from matching.trial import TrialSummary
+
+
+Stamp = tuple  # (trials.updated_at, trial_rules.compiled_at): changes whenever either does
+
+LOAD_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,7 @@ class CatalogSnapshot:
     version: int
     index: CandidateIndex
     by_id: dict[str, TrialSummary] = field(repr=False)
+    stamps: dict[str, Stamp] = field(default_factory=dict, repr=False)
 
     @property
     def trials(self) -> Sequence[TrialSummary]:
@@ -42,19 +52,68 @@ class CatalogSnapshot:
         return self.by_id.get(nct_id)
 
 
-def build_snapshot(trials: Sequence[TrialSummary], version: int = 0) -> CatalogSnapshot:
+def build_snapshot(trials: Sequence[TrialSummary], version: int = 0,
+                   stamps: dict[str, Stamp] | None = None) -> CatalogSnapshot:
     index = CandidateIndex(trials)
-    return CatalogSnapshot(version=version, index=index, by_id={t.nct_id: t for t in index.trials})
+    return CatalogSnapshot(version=version, index=index, by_id={t.nct_id: t for t in index.trials},
+                           stamps=stamps or {})
 
 
-def load_snapshot(session: Session) -> CatalogSnapshot:
-    """Every stored trial, read in one transaction together with its version.
+def read_stamps(session: Session) -> dict[str, Stamp]:
+    rows = session.execute(
+        select(Trial.nct_id, Trial.updated_at, TrialRules.compiled_at).outerjoin(TrialRules)
+    )
+    return {nct_id: (updated_at, compiled_at) for nct_id, updated_at, compiled_at in rows}
+
+
+def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
+    """TrialSummary of the given trials, without reading the raw registry records."""
+    summaries = []
+    for start in range(0, len(ids), LOAD_CHUNK):
+        statement = (
+            select(Trial)
+            .where(Trial.nct_id.in_(ids[start:start + LOAD_CHUNK]))
+            .options(defer(Trial.raw), defer(Trial.eligibility_criteria), selectinload(Trial.sites),
+                     selectinload(Trial.rules))
+        )
+        summaries.extend(trial_summary(trial) for trial in session.scalars(statement))
+    return summaries
+
+
+def load_snapshot(session: Session, previous: CatalogSnapshot | None = None) -> CatalogSnapshot:
+    """Every stored trial, reusing the parsed summaries of ``previous`` that did not change.
 
     The version is read first: a change committed in between is then loaded early and
-    merely causes one extra reload later, never a missed one.
+    merely causes one extra reload later, never a missed one. Changes are detected by
+    equality of each trial's stamps, not by ordering, so clock skew between writers
+    cannot hide one.
     """
     version = read_catalog_version(session)
-    return build_snapshot(load_trial_summaries(session), version)
+    stamps = read_stamps(session)
+    kept: list[TrialSummary] = []
+    changed: list[str] = []
+    for nct_id, stamp in stamps.items():
+        if previous is not None and previous.stamps.get(nct_id) == stamp and nct_id in previous.by_id:
+            kept.append(previous.by_id[nct_id])
+        else:
+            changed.append(nct_id)
+    loaded = load_summaries(session, sorted(changed))
+    fresh = {t.nct_id for t in loaded}
+    # a trial deleted between the two queries is dropped with its stamp
+    return build_snapshot(kept + loaded, version,
+                          {i: s for i, s in stamps.items() if i in fresh or i not in changed})
+
+
+def settle_garbage_collector() -> None:
+    """Move the (long-lived, acyclic) catalog objects out of the collector's sight.
+
+    A catalog is millions of small objects; left in the tracked generations, every full
+    collection walks them all and a request that triggers one stalls for a second.
+    Frozen objects are still freed by reference counting when a newer snapshot replaces
+    them.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 class TrialCatalog:
@@ -78,7 +137,8 @@ class TrialCatalog:
             with self._factory() as session:
                 stored = read_catalog_version(session)
                 if self._snapshot is None or self._snapshot.version != stored:
-                    self._snapshot = load_snapshot(session)
+                    self._snapshot = load_snapshot(session, self._snapshot)
+                    settle_garbage_collector()
             self._checked_at = self._clock()
             return self._snapshot
 

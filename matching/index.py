@@ -64,9 +64,9 @@ def content_words(text: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=200_000)
-def _phrase_keys(phrase: str) -> tuple[str, ...]:
+def _phrase_keys(phrase: str, with_concepts: bool) -> tuple[str, ...]:
     """Index keys of one phrase: ``c:<concept>`` for each specific concept, ``w:<word>``."""
-    keys = [f"c:{c}" for c in concepts.resolve(phrase) if not c.startswith("term:")]
+    keys = [f"c:{c}" for c in concepts.resolve(phrase) if not c.startswith("term:")] if with_concepts else []
     keys += [f"w:{w}" for w in sorted(content_words(phrase))]
     return tuple(keys)
 
@@ -86,8 +86,11 @@ def trial_keys(trial: TrialSummary) -> dict[str, float]:
     keys: dict[str, float] = {}
     for field_name, phrases in _field_phrases(trial).items():
         weight = FIELD_WEIGHTS[field_name]
+        # Titles are long and unique: resolving them into concepts costs more than it
+        # adds (their concepts are nearly always in the conditions), so words only.
+        with_concepts = field_name != "title"
         for phrase in phrases:
-            for key in _phrase_keys(phrase):
+            for key in _phrase_keys(phrase, with_concepts):
                 if keys.get(key, 0.0) < weight:
                     keys[key] = weight
     return keys
