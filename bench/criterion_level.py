@@ -231,6 +231,13 @@ def summary_line(report: CriterionReport) -> str:
     return f"accuracy={report.accuracy():.3f} n={report.n}"
 
 
+def _protocol_label(o: RowOutcome) -> str:
+    """The label when an exclusion nothing in the note settles counts as not triggered."""
+    if o.row.kind == "exclusion" and o.outcome == "unknown":
+        return label_for("exclusion", "not_met")
+    return o.predicted
+
+
 def print_report(report: CriterionReport, console, *, errors: int = 0) -> None:
     from rich.table import Table
 
@@ -253,6 +260,9 @@ def print_report(report: CriterionReport, console, *, errors: int = 0) -> None:
     console.print(f"inclusions with absent_means_no {'on' if report.absent_for_inclusions else 'off'} "
                   f"(headline); with it {other}: inclusion accuracy {report.accuracy('inclusion', alternative=True):.3f}, "
                   f"overall {report.accuracy(alternative=True):.3f}")
+    protocol = sum(1 for o in report.outcomes if _protocol_label(o) == o.row.gold) / report.n if report.n else 0.0
+    console.print(f"reading an exclusion left unknown as 'not excluded' (the note protocol: not mentioned = "
+                  f"absent): overall {protocol:.3f}")
     failures = [o for o in report.outcomes if o.failure]
     if failures:
         console.print(f"{len(failures)} row(s) failed and count as 'not enough information':")

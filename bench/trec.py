@@ -43,7 +43,6 @@ ALL_STATUSES = (
     "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
 )
 DEFAULT_AS_OF = dt.date(2021, 6, 1)  # TREC 2021 topics were written then; dates count back from it
-HYBRID_RELEVANCE_WEIGHT = 1.0
 
 
 class BenchDataError(ValueError):
@@ -173,6 +172,13 @@ class Ranked:
     unknown: int = 0
     total: int = 0
     blocking: list[str] = field(default_factory=list)  # atom types (or registry fields) that ruled out
+    # for the hybrid ranking: inclusion/exclusion-side BM25 (0..1) and the verdict's parts
+    # when silence may only help the patient (see silence_safe_parts)
+    text_inclusion: float = 0.0
+    text_exclusion: float = 0.0
+    inclusions_met: int = 0
+    inclusion_not_met: bool = False
+    exclusion_triggered: bool = False
 
 
 def _criterion_index(trial) -> dict:
@@ -206,20 +212,42 @@ def _blocking_types(match, trial) -> list[str]:
     return kinds
 
 
+def silence_safe_parts(trial, silent_no, silent_unknown) -> tuple[int, bool, bool]:
+    """(inclusions met, an inclusion not met, an exclusion triggered) when what a note does
+    not mention may clear a rule but never fail one: an inclusion fails only if it fails
+    without the absent-means-no reading; everything else uses the note protocol."""
+    from matching.evaluate import evaluate_trial
+
+    strict = evaluate_trial(trial, silent_no.profile, silent_no.as_of, facts=silent_no).criteria
+    lenient = {c.id: c.outcome for c in evaluate_trial(trial, silent_unknown.profile, silent_unknown.as_of,
+                                                        facts=silent_unknown).criteria}
+    inclusions = [c for c in strict if c.kind == "inclusion" and not c.id.startswith("registry-")]
+    met = sum(1 for c in inclusions if c.outcome == "met")
+    not_met = any(c.kind == "inclusion" and lenient.get(c.id) == "not_met" for c in strict)
+    triggered = any(c.kind == "exclusion" and c.outcome == "met" for c in strict)
+    return met, not_met, triggered
+
+
 def rank_topic(profile, judged_ids: list[str], corpus: Corpus, bm25_scores: dict[str, float], as_of: dt.date,
-               statuses: tuple[str, ...]) -> list[Ranked]:
+               statuses: tuple[str, ...], text_scores: tuple[dict, dict] | None = None) -> list[Ranked]:
     """The engine's order over the judged trials; dropped and missing trials last."""
     from matching.engine import match_trials
+    from matching.facts import PatientFacts
 
     trials = [corpus.summaries[n] for n in judged_ids if n in corpus.summaries]
     result = match_trials(profile, trials, as_of=as_of, statuses=statuses, include_healthy_volunteer_trials=True,
                           limit=max(1, len(trials)), max_questions=0)
     by_id = {t.nct_id: t for t in trials}
+    silent_no = PatientFacts(profile.model_copy(update={"absent_means_no": True}), as_of)
+    silent_unknown = PatientFacts(profile.model_copy(update={"absent_means_no": False}), as_of)
+    inc_text, exc_text = text_scores or ({}, {})
     ranked = []
     for match in result.trials:
+        met, not_met, triggered = silence_safe_parts(by_id[match.nct_id], silent_no, silent_unknown)
         ranked.append(Ranked(match.nct_id, match.verdict, match.score.relevance, bm25_scores.get(match.nct_id, 0.0),
                              match.score.settled_share, match.summary.unknown, match.summary.total,
-                             _blocking_types(match, by_id[match.nct_id])))
+                             _blocking_types(match, by_id[match.nct_id]),
+                             inc_text.get(match.nct_id, 0.0), exc_text.get(match.nct_id, 0.0), met, not_met, triggered))
     seen = {r.nct_id for r in ranked}
     for nct_id in sorted(n for n in judged_ids if n not in seen):
         ranked.append(Ranked(nct_id, "filtered" if nct_id in by_id else "missing",
@@ -231,19 +259,17 @@ def rank_topic(profile, judged_ids: list[str], corpus: Corpus, bm25_scores: dict
 _TIER = {"eligible": 2, "possibly_eligible": 1, "ineligible": 0, "filtered": -1, "missing": -2}
 
 
-def hybrid_order(ranked: list[Ranked], weight: float = HYBRID_RELEVANCE_WEIGHT) -> list[Ranked]:
-    """Experimental: text relevance first among trials not ruled out; ruled-out trials last.
-
-    Score = normalised BM25 + ``weight`` x concept relevance; ineligible trials go below
-    every trial that is not, keeping their own relevance order.
-    """
-    from matching.text_relevance import normalised
-
-    norm = normalised({r.nct_id: r.bm25 for r in ranked})
+def hybrid_order(ranked: list[Ranked]) -> list[Ranked]:
+    """Experimental: ``matching.text_relevance.hybrid_score`` (inclusion-side BM25 and
+    concept relevance, softened by the silence-safe verdict); dropped/missing trials last."""
+    from matching.text_relevance import hybrid_score
 
     def key(r: Ranked):
-        out = r.verdict in ("ineligible", "filtered", "missing")
-        return (out, -(norm[r.nct_id] + weight * r.relevance), r.nct_id)
+        gone = r.verdict in ("filtered", "missing")
+        score = hybrid_score(inclusion_text=r.text_inclusion, exclusion_text=r.text_exclusion,
+                             concept_relevance=r.relevance, inclusions_met=r.inclusions_met,
+                             inclusion_not_met=r.inclusion_not_met, exclusion_triggered=r.exclusion_triggered)
+        return (gone, -score, r.nct_id)
 
     return sorted(ranked, key=key)
 
@@ -330,7 +356,7 @@ class TrecReport:
 
 def run(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, progress=None) -> TrecReport:
     from matching.note import extract_profile
-    from matching.text_relevance import BM25Index
+    from matching.text_relevance import BM25Index, EligibilityTextIndex
 
     for name in ("topics.jsonl", "qrels.tsv", "trials.jsonl"):
         if not (data / name).is_file():
@@ -340,6 +366,7 @@ def run(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, progress=None) -> TrecRep
     qrels = read_qrels(data / "qrels.tsv")
     corpus = load_corpus(data / "trials.jsonl")
     index = BM25Index.build(corpus.texts)
+    sides = EligibilityTextIndex.build(corpus.summaries.values())
     statuses = tuple(sorted(set(ALL_STATUSES) | {t.overall_status for t in corpus.summaries.values()
                                                   if t.overall_status}))
     results, skipped = [], []
@@ -352,7 +379,7 @@ def run(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, progress=None) -> TrecRep
         bm25 = index.scores(text, ids)
         bm25_ranked = sorted(ids, key=lambda n: (-bm25[n], n))
         profile = extract_profile(text, as_of=as_of).profile
-        ranked = rank_topic(profile, ids, corpus, bm25, as_of, statuses)
+        ranked = rank_topic(profile, ids, corpus, bm25, as_of, statuses, sides.scores(text, ids))
         order = [r.nct_id for r in ranked]
         hybrid = [r.nct_id for r in hybrid_order(ranked)]
         results.append(TopicResult(topic_id, ndcg_at_k(order, judged), precision_at_k(order, judged),
@@ -382,7 +409,7 @@ def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
     table.add_row("eligo (match_trials)", f"{report.mean('ndcg'):.4f}", f"{report.mean('p10'):.4f}")
     table.add_row("BM25 (title+conditions+criteria)", f"{report.mean('bm25_ndcg'):.4f}",
                   f"{report.mean('bm25_p10'):.4f}")
-    table.add_row("hybrid (experimental: BM25 + relevance, ineligible last)", f"{report.mean('hybrid_ndcg'):.4f}",
+    table.add_row("hybrid (experimental: text_relevance.hybrid_score)", f"{report.mean('hybrid_ndcg'):.4f}",
                   f"{report.mean('hybrid_p10'):.4f}")
     console.print(table)
 

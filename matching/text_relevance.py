@@ -103,3 +103,65 @@ def normalised(scores: Mapping[str, float]) -> dict[str, float]:
     if top <= 0:
         return {k: 0.0 for k in scores}
     return {k: max(0.0, v) / top for k, v in scores.items()}
+
+
+# --------------------------------------------------------------------------- hybrid ranking
+# A trial whose *inclusion* side (titles, conditions, inclusion criteria) shares the
+# patient's words is about the patient; words shared with its *exclusion* criteria point
+# the other way (the patient has what the trial excludes). The structured verdict adds
+# what words cannot: inclusions the patient is known to meet, and rules that rule them out.
+# Weights were set on TREC 2021 (bench/trec.py) and checked by 5-fold cross-validation
+# over topics; they are few and round on purpose.
+WEIGHTS = {
+    "inclusion_text": 1.0,
+    "concept_relevance": 0.5,
+    "inclusions_met": 0.5,  # share of up to 3 inclusions met
+    "exclusion_text": -0.2,
+    "inclusion_not_met": -0.2,
+    "exclusion_triggered": -0.2,
+}
+MET_CAP = 3
+
+
+def eligibility_texts(trial: TrialSummary) -> tuple[str, str]:
+    """(inclusion side, exclusion side) of a trial: the topic fields go with the inclusions."""
+    inclusion = [trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *trial.mesh_terms]
+    exclusion: list[str] = []
+    if trial.rules is not None:
+        stack = list(trial.rules.criteria)
+        while stack:
+            criterion = stack.pop()
+            (inclusion if criterion.kind == "inclusion" else exclusion).append(criterion.text)
+            stack.extend(criterion.children)
+    return "\n".join(p for p in inclusion if p), "\n".join(exclusion)
+
+
+@dataclass
+class EligibilityTextIndex:
+    """Two BM25 indexes over the same trials: inclusion side and exclusion side."""
+
+    inclusion: BM25Index
+    exclusion: BM25Index
+
+    @classmethod
+    def build(cls, trials: Iterable[TrialSummary]) -> "EligibilityTextIndex":
+        inclusion, exclusion = {}, {}
+        for trial in trials:
+            inclusion[trial.nct_id], exclusion[trial.nct_id] = eligibility_texts(trial)
+        return cls(BM25Index.build(inclusion), BM25Index.build(exclusion))
+
+    def scores(self, query: str, ids: Iterable[str]) -> tuple[dict[str, float], dict[str, float]]:
+        """Normalised (0..1 over ``ids``) inclusion-side and exclusion-side scores."""
+        tokens = tokenize(query)
+        ids = list(ids)
+        return normalised(self.inclusion.scores(tokens, ids)), normalised(self.exclusion.scores(tokens, ids))
+
+
+def hybrid_score(*, inclusion_text: float, exclusion_text: float, concept_relevance: float, inclusions_met: int,
+                 inclusion_not_met: bool, exclusion_triggered: bool) -> float:
+    """Text relevance first, softened by the verdict: a wrong rule costs a little, not all."""
+    w = WEIGHTS
+    return (w["inclusion_text"] * inclusion_text + w["concept_relevance"] * concept_relevance
+            + w["inclusions_met"] * min(inclusions_met, MET_CAP) / MET_CAP
+            + w["exclusion_text"] * exclusion_text + w["inclusion_not_met"] * inclusion_not_met
+            + w["exclusion_triggered"] * exclusion_triggered)
