@@ -50,7 +50,7 @@ def print_table(result) -> None:
                         f"{result.counts['possibly_eligible']} possibly, {result.counts['ineligible']} ineligible) "
                         f"as of {result.meta.as_of}")
     for column in ("#", "verdict", "trial", "title", "relevance", "settled", "km", "why"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, overflow="fold", no_wrap=column in ("#", "trial"))
     for rank, trial in enumerate(result.trials, start=1):
         distance = trial.score.distance_km
         table.add_row(str(rank), trial.verdict.replace("_", " "), trial.nct_id, trial.title[:70],
