@@ -322,3 +322,9 @@ def test_describe_expr_is_an_outline():
     assert line.children[1].words == "none of this:"
     assert [c.words for c in line.children[1].children[0].children] == ["is pregnant", "is breastfeeding"]
     assert duration(365) == "1 year" and duration(14) == "2 weeks" and duration(5) == "5 days"
+
+
+def test_patient_verdict_reason_drops_criterion_ids():
+    assert views.plain_verdict_reason(
+        "Nothing rules you out so far; 9 criteria are still open (inc-2, inc-3, exc-1, exc-2…).") == \
+        "Nothing rules you out so far; 9 criteria are still open."

@@ -257,6 +257,7 @@ def test_clinician_screens_a_profile_and_opens_the_printable_view(page: Page):
     page.emulate_media(media="print")
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.get_by_role("button", name="Print this page")).to_be_hidden()
+    page.screenshot(path=str(SCREENSHOTS / "screen-print-paper.png"), full_page=True)
     page.emulate_media(media="screen")
 
 

@@ -157,6 +157,14 @@ class PatientCard:
     location_note: str | None = None
 
 
+_CRITERION_IDS = re.compile(r"\s*\((?:(?:inc|exc|registry)-[\w.]+(?:,\s*)?|…|\.\.\.)+\)")
+
+
+def plain_verdict_reason(reason: str) -> str:
+    """The verdict's reason without criterion ids, which mean nothing to a patient."""
+    return _CRITERION_IDS.sub("", reason)
+
+
 def plain_reason(criterion: CriterionResult) -> PlainReason:
     detail = " ".join(criterion.facts_used) or _REASON_PREFIX.sub("", criterion.reason)
     return PlainReason(criterion=shorten(criterion.text), detail=shorten(detail, 300))
@@ -182,7 +190,7 @@ def patient_card(match: TrialMatch, topic: TrialTopic | None = None) -> PatientC
         phases=phase_words(match.phases),
         verdict=match.verdict,
         verdict_words=VERDICT_WORDS[match.verdict],
-        verdict_reason=match.verdict_reason,
+        verdict_reason=plain_verdict_reason(match.verdict_reason),
         site=site_view(match.nearest_site) if match.nearest_site else None,
         location_note=match.location_note,
     )
