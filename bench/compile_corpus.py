@@ -69,6 +69,14 @@ def load_corpus(shared: Path) -> Iterator[tuple[str, str, str | None, TrialFacts
 def text_age_bounds(ruleset: RuleSet) -> tuple[float | None, float | None]:
     """The age range the text itself states (inclusion bounds, and exclusions of ages
     outside a range read as bounds)."""
+    low, high = _text_age_bounds(ruleset)
+    return (low[0] if low else None), (high[0] if high else None)
+
+
+def _text_age_bounds(ruleset: RuleSet):
+    """Like text_age_bounds, with each bound's set of registry-equivalent values: an
+    exclusive bound ("> 17", "< 76 years") is written in the registry as the first or
+    last whole year allowed (18, 75), or as the number itself."""
     lows, highs = [], []
     for c in iter_criteria(ruleset.criteria):
         for atom in iter_atoms(c.expr):
@@ -76,25 +84,25 @@ def text_age_bounds(ruleset: RuleSet) -> tuple[float | None, float | None]:
                 continue
             if c.kind == "inclusion":
                 if atom.min_years is not None:
-                    lows.append(atom.min_years)
+                    lows.append((atom.min_years, {atom.min_years} | ({atom.min_years + 1} if not atom.min_inclusive else set())))
                 if atom.max_years is not None:
-                    highs.append(atom.max_years)
-            else:  # "age < 18" excluded -> at least 18
+                    highs.append((atom.max_years, {atom.max_years} | ({atom.max_years - 1} if not atom.max_inclusive else set())))
+            else:  # "age < 18" excluded -> at least 18; "age > 65" excluded -> at most 65
                 if atom.max_years is not None and atom.min_years is None:
-                    lows.append(atom.max_years)
+                    lows.append((atom.max_years, {atom.max_years} | ({atom.max_years + 1} if atom.max_inclusive else set())))
                 if atom.min_years is not None and atom.max_years is None:
-                    highs.append(atom.min_years)
-    return (min(lows) if lows else None), (max(highs) if highs else None)
+                    highs.append((atom.min_years, {atom.min_years} | ({atom.min_years - 1} if atom.min_inclusive else set())))
+    return (min(lows, key=lambda b: b[0]) if lows else None), (max(highs, key=lambda b: b[0]) if highs else None)
 
 
 def age_agrees(facts: TrialFacts, ruleset: RuleSet) -> bool | None:
     """None when there is nothing to compare (no registry bound or no text bound)."""
-    low, high = text_age_bounds(ruleset)
+    low, high = _text_age_bounds(ruleset)
     pairs = [(facts.min_age_years, low), (facts.max_age_years, high)]
-    comparable = [(r, t) for r, t in pairs if r is not None and t is not None]
+    comparable = [(r, t[1]) for r, t in pairs if r is not None and t is not None]
     if not comparable:
         return None
-    return all(abs(r - t) < 0.51 for r, t in comparable)
+    return all(any(abs(r - v) < 0.01 for v in values) for r, values in comparable)
 
 
 def _pattern_key(text: str) -> str:

@@ -10,7 +10,7 @@ from criteria_rules.ir import AgeAtom
 from criteria_rules.quantities import COMPARATOR_PREFIX_RE, COMPARATOR_SUFFIX_RE, NUMBER, comparator_of, number_of
 
 _UNIT = r"(?:(?P<unit>years?|yrs?|y\.?o\.?|months?|mos?|weeks?|wks?|days?)\b)"
-_AGE_WORD = r"(?:ages?|aged|age range|age group)"
+_AGE_WORD = r"\b(?:ages?|aged|age range|age group)\b"
 _NUM = rf"(?P<a>{NUMBER})"
 _NUM2 = rf"(?P<b>{NUMBER})"
 
@@ -53,13 +53,14 @@ def _has_age_context(text: str, m: re.Match, outline: list[str]) -> bool:
         return False
     if m.groupdict().get("ageword"):
         return True
-    if re.search(r"of age|\bold\b|older|younger|\bage\b", m.group(0), re.I):
+    unit = m.groupdict().get("unit") or m.groupdict().get("unit2")
+    in_years = not unit or unit.lower().startswith("y")
+    if re.search(r"\bage\b", m.group(0), re.I) or (in_years and re.search(r"of age|\bold\b|older|younger", m.group(0), re.I)):
         return True
     if any(h.strip().lower().startswith("age") for h in outline[-1:]):
         return True
     if _NOT_AGE_BEFORE.search(before):
         return False
-    unit = m.groupdict().get("unit") or m.groupdict().get("unit2")
     if not (unit and unit.lower().startswith("y")):
         return False  # bare numbers and weeks/months need an explicit age word
     if _AGE_NEAR.search(before[-30:]):
