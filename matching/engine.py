@@ -4,6 +4,10 @@ Steps: cheap candidate filters (status; registry age and sex limits that the pat
 known age or sex falls outside; healthy-volunteer-only trials unless wanted), evaluation of
 every criterion, nearest site and the distance filter, ranking, paging, questions.
 
+Every candidate is judged on outcomes alone (:mod:`matching.outcomes`); the full
+explanation (reasons, deciding facts, question ids) is built only for the trials on the
+returned page and those that vote on the next questions.
+
 A limit the trial does not give, or a fact the patient did not give, never removes a
 trial. Nothing here logs: profiles are patient data.
 """
@@ -11,6 +15,7 @@ trial. Nothing here logs: profiles are patient data.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -19,10 +24,11 @@ from matching.evaluate import Evaluation, evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
 from matching.profile import PatientProfile
-from matching.questions import MAX_QUESTIONS, next_questions
-from matching.rank import score_parts, sort_key
+from matching.outcomes import TrialOutcome, judge_trial
+from matching.questions import MAX_QUESTIONS, VOTING_TRIALS, next_questions
+from matching.rank import ScoreValues, score_model, score_values, values_sort_key
 from matching.relevance import patient_topics, relevance
-from matching.results import MatchMeta, MatchResult, NearestSite, ScoreParts, TrialMatch
+from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
 from matching.trial import Site, TrialSummary
 
 ENGINE_VERSION = "1"
@@ -35,10 +41,16 @@ _HEALTHY_WORDS = frozenset({"healthy", "healthy volunteer", "healthy volunteers"
 @dataclass(slots=True)
 class _Candidate:
     trial: TrialSummary
-    evaluation: Evaluation
-    score: ScoreParts
+    outcome: TrialOutcome
+    score: ScoreValues
     nearest: SiteDistance | None
     location_note: str | None
+    evaluation: Evaluation | None = None  # the full explanation, built on demand
+
+    def explained(self, facts: PatientFacts) -> Evaluation:
+        if self.evaluation is None:
+            self.evaluation = evaluate_trial_detailed(self.trial, facts)
+        return self.evaluation
 
 
 def registry_url(trial: TrialSummary) -> str:
@@ -98,8 +110,8 @@ def _nearest_site_model(found: SiteDistance) -> NearestSite:
                        contact_email=site.contact_email)
 
 
-def _trial_match(candidate: _Candidate) -> TrialMatch:
-    trial, result = candidate.trial, candidate.evaluation
+def _trial_match(candidate: _Candidate, facts: PatientFacts) -> TrialMatch:
+    trial, result = candidate.trial, candidate.explained(facts)
     return TrialMatch(
         nct_id=trial.nct_id,
         title=trial.brief_title or trial.official_title or trial.nct_id,
@@ -108,7 +120,7 @@ def _trial_match(candidate: _Candidate) -> TrialMatch:
         url=registry_url(trial),
         verdict=result.verdict,
         verdict_reason=result.verdict_reason,
-        score=candidate.score,
+        score=score_model(candidate.score),
         summary=result.summary,
         criteria=[c.to_result() for c in result.criteria],
         question_ids=result.question_ids,
@@ -153,22 +165,24 @@ def match_trials(
         nearest = nearest_site(trial.sites, origin) if origin is not None else None
         if max_km is not None and nearest is not None and nearest.distance_km > max_km:
             continue  # a trial with no located site is kept: it says so in location_note
-        evaluation = evaluate_trial_detailed(trial, facts)
+        outcome = judge_trial(trial, facts)
         evaluated += 1
-        score = score_parts(evaluation.verdict, relevance(trial, topics), evaluation.summary.settled_share,
-                            nearest.distance_km if nearest else None)
-        candidates.append(_Candidate(trial, evaluation, score, nearest,
+        score = score_values(outcome.verdict, relevance(trial, topics), outcome.settled_share,
+                             nearest.distance_km if nearest else None)
+        candidates.append(_Candidate(trial, outcome, score, nearest,
                                      _location_note(origin, profile, trial, nearest)))
 
-    candidates.sort(key=lambda c: sort_key(c.score, c.trial.nct_id))
+    candidates.sort(key=lambda c: values_sort_key(c.score, c.trial.nct_id))
     counts = {"eligible": 0, "possibly_eligible": 0, "ineligible": 0}
     for candidate in candidates:
-        counts[candidate.evaluation.verdict] += 1
+        counts[candidate.outcome.verdict] += 1
     page = candidates[offset: offset + limit]
-    questions = next_questions((c.evaluation for c in candidates), answered=profile.answers.keys(),
+    # Only the best trials that are not ruled out vote on the questions (matching.questions).
+    voters = itertools.islice((c for c in candidates if c.outcome.verdict != "ineligible"), VOTING_TRIALS)
+    questions = next_questions((c.explained(facts) for c in voters), answered=profile.answers.keys(),
                                limit=max_questions)
     return MatchResult(
-        trials=[_trial_match(c) for c in page],
+        trials=[_trial_match(c, facts) for c in page],
         questions=questions,
         total=len(candidates),
         counts=counts,

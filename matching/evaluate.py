@@ -97,15 +97,18 @@ def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluat
     evaluation.judge = _atom_judge(facts, evaluation)
     outcomes = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
                 for c in registry_criteria(trial, facts.profile)]
-    has_text_criteria = bool(trial.rules and trial.rules.criteria)
     if trial.rules is not None:
         outcomes += [_evaluate_criterion(c, trial.nct_id, facts, evaluation) for c in trial.rules.criteria]
     evaluation.criteria = outcomes
-    evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria)
+    evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria(trial))
     evaluation.summary = summarise(outcomes)
     evaluation.question_ids = list(dict.fromkeys(q for o in outcomes if o.outcome == "unknown"
                                                  for q in o.question_ids))
     return evaluation
+
+
+def has_text_criteria(trial: TrialSummary) -> bool:
+    return bool(trial.rules and trial.rules.criteria)
 
 
 # --- registry facts as criteria ----------------------------------------------------------------------
@@ -121,8 +124,8 @@ def _age_words(low: float | None, high: float | None) -> str:
     return f"Age up to {n(high)} years (registry)"
 
 
-def registry_criteria(trial: TrialSummary, profile: PatientProfile) -> list[Criterion]:
-    """The registry's structured fields as criteria; a missing field makes none."""
+def registry_limits(trial: TrialSummary, profile: PatientProfile) -> tuple[float | None, float | None, str | None, bool]:
+    """(min age, max age, sex, patients only): the registry fields that make criteria."""
     facts = trial.rules.facts if trial.rules is not None else None
     low = trial.min_age_years if trial.min_age_years is not None else (facts.min_age_years if facts else None)
     high = trial.max_age_years if trial.max_age_years is not None else (facts.max_age_years if facts else None)
@@ -134,12 +137,17 @@ def registry_criteria(trial: TrialSummary, profile: PatientProfile) -> list[Crit
     # Only asked of someone who offers themself as a healthy volunteer: for everyone
     # else "no healthy volunteers" says nothing about them.
     patients_only = accepts_healthy is False and bool(profile.healthy_volunteer)
-    return _registry_criteria(low, high, sex if sex in ("female", "male") else None, patients_only)
+    return low, high, sex if sex in ("female", "male") else None, patients_only
+
+
+def registry_criteria(trial: TrialSummary, profile: PatientProfile) -> list[Criterion]:
+    """The registry's structured fields as criteria; a missing field makes none."""
+    return registry_criteria_for(*registry_limits(trial, profile))
 
 
 @lru_cache(maxsize=4096)
-def _registry_criteria(low: float | None, high: float | None, sex: str | None,
-                       patients_only: bool) -> list[Criterion]:
+def registry_criteria_for(low: float | None, high: float | None, sex: str | None,
+                          patients_only: bool) -> list[Criterion]:
     # Cached: a few hundred distinct limits cover every trial, and sharing the objects
     # lets atom findings be reused across trials within a request.
     out: list[Criterion] = []
@@ -184,7 +192,7 @@ def _reason(kind: str, outcome: str, text: str, facts_used: list[str], note: str
     return " ".join(part for part in (sentence, because, note) if part)
 
 
-def _answer_bool(answer) -> Truth:
+def answer_bool(answer) -> Truth:
     if isinstance(answer, bool):
         return answer
     if isinstance(answer, str):
@@ -218,7 +226,7 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
     kind = criterion.kind
     own_question = criterion_question_id(nct_id, criterion.id)
 
-    answered = _answer_bool(facts.answer(own_question)) if facts.criterion_answers else None
+    answered = answer_bool(facts.answer(own_question)) if facts.criterion_answers else None
     if answered is not None:
         used = ["You answered that this " + ("applies" if answered else "does not apply") + " to you."]
         outcome = _outcome(answered)

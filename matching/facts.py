@@ -17,9 +17,11 @@ evaluating thousands of atoms stays cheap.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -81,9 +83,11 @@ class PatientFacts:
         self.medications = [_item(m, m.text, m.code) for m in profile.medications]
         self.allergies = [_item(a, a.text, a.code) for a in profile.allergies]
         self.labs = profile.labs
-        # Findings by atom content: real trials repeat the same atoms (pregnancy, HIV,
-        # age >= 18 ...) thousands of times per request.
-        self.memo: dict[tuple, AtomFinding] = {}
+        # Findings by atom meaning (atom_number): real trials repeat the same atoms
+        # (pregnancy, HIV, age >= 18 ...) thousands of times per request.
+        self.memo: dict[int, AtomFinding] = {}
+        # Outcomes by criterion shape (matching.outcomes): many trials share criteria.
+        self.outcomes: dict[int, str] = {}
 
     def answer(self, question_id: str):
         return self.answers.get(question_id, _MISSING)
@@ -842,36 +846,56 @@ def _freeze(value):
     return value
 
 
-_ATOM_KEYS: dict[int, tuple[object, tuple]] = {}
-_MAX_ATOM_KEYS = 500_000
-
-
 def atom_key(atom) -> tuple:
-    """What an atom means, without where it was read from (its text and span).
+    """What an atom means, without where it was read from (its text and span)."""
+    return tuple((k, _freeze(v)) for k, v in atom.__dict__.items() if k not in ("text", "span"))
 
-    Computed once per atom object: trials stay in memory between requests, and
-    freezing a pydantic model costs more than judging most atoms. The atom is kept
-    with its key so an id is never reused for a different atom while cached.
+
+# Atoms are numbered by meaning so a request's findings can be memoised under a small
+# int: hashing a nested key tuple on every lookup (CPython does not cache tuple hashes)
+# cost more than judging most atoms. Numbers come from a counter that never restarts,
+# so clearing these tables (to bound memory) can never give two meanings one number
+# while a request is running; an atom renumbered after a clear merely misses the memo.
+_NUMBER_BY_ATOM: dict[int, tuple[object, int]] = {}  # id(atom) -> (atom, number); the atom pins the id
+_NUMBER_BY_KEY: dict[tuple, int] = {}
+_MAX_NUMBERED = 500_000
+_next_number = itertools.count()
+_numbering = threading.Lock()
+
+
+def atom_number(atom) -> int:
+    """A number naming what ``atom`` means: atoms with equal :func:`atom_key` share it.
+
+    Computed once per atom object: trials stay in memory between requests.
     """
-    cached = _ATOM_KEYS.get(id(atom))
+    cached = _NUMBER_BY_ATOM.get(id(atom))
     if cached is not None and cached[0] is atom:
         return cached[1]
-    key = tuple((k, _freeze(v)) for k, v in atom.__dict__.items() if k not in ("text", "span"))
-    if len(_ATOM_KEYS) >= _MAX_ATOM_KEYS:
-        _ATOM_KEYS.clear()
-    _ATOM_KEYS[id(atom)] = (atom, key)
-    return key
-
-
-def evaluate_atom(atom, facts: PatientFacts) -> AtomFinding:
-    """The truth of one atom for the patient, with the fact it rests on."""
     key = atom_key(atom)
-    found = facts.memo.get(key)
+    with _numbering:
+        if len(_NUMBER_BY_ATOM) >= _MAX_NUMBERED or len(_NUMBER_BY_KEY) >= _MAX_NUMBERED:
+            _NUMBER_BY_ATOM.clear()
+            _NUMBER_BY_KEY.clear()
+        number = _NUMBER_BY_KEY.get(key)
+        if number is None:
+            number = _NUMBER_BY_KEY[key] = next(_next_number)
+        _NUMBER_BY_ATOM[id(atom)] = (atom, number)
+    return number
+
+
+def evaluate_atom(atom, facts: PatientFacts, number: int | None = None) -> AtomFinding:
+    """The truth of one atom for the patient, with the fact it rests on.
+
+    ``number`` is the atom's :func:`atom_number` when the caller already has it.
+    """
+    if number is None:
+        number = atom_number(atom)
+    found = facts.memo.get(number)
     if found is None:
         judge = _JUDGES.get(atom.type)
         if judge is None:
             found = AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
         else:
             found = judge(atom, facts)
-        facts.memo[key] = found
+        facts.memo[number] = found
     return found

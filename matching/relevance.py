@@ -88,13 +88,24 @@ class _Phrase:
     words: frozenset[str]
 
 
-_TRIAL_PHRASES: dict[int, tuple[TrialSummary, tuple[_Phrase, ...]]] = {}
+@dataclass(frozen=True, slots=True)
+class _TrialTopics:
+    """A trial's topical fields prepared for scoring."""
+
+    phrases: tuple[_Phrase, ...]  # heaviest field first
+    # Every concept and word of the phrases: most trials share nothing with a patient's
+    # conditions, and these let relevance say so without scoring each phrase.
+    concepts: frozenset[str]
+    words: frozenset[str]
+
+
+_TRIAL_TOPICS: dict[int, tuple[TrialSummary, _TrialTopics]] = {}
 _MAX_TRIALS = 200_000
 
 
-def _phrases(trial: TrialSummary) -> tuple[_Phrase, ...]:
+def _trial_topics(trial: TrialSummary) -> _TrialTopics:
     """The trial's topical fields prepared once per trial object (trials stay in memory)."""
-    cached = _TRIAL_PHRASES.get(id(trial))
+    cached = _TRIAL_TOPICS.get(id(trial))
     if cached is not None and cached[0] is trial:
         return cached[1]
     fields = {
@@ -112,10 +123,12 @@ def _phrases(trial: TrialSummary) -> tuple[_Phrase, ...]:
             named = _phrase_concepts(text) if name != "summary" else frozenset()
             phrases.append(_Phrase(weight, named, _content_words(text)))
     phrases.sort(key=lambda p: -p.weight)
-    if len(_TRIAL_PHRASES) >= _MAX_TRIALS:
-        _TRIAL_PHRASES.clear()
-    _TRIAL_PHRASES[id(trial)] = (trial, tuple(phrases))
-    return tuple(phrases)
+    prepared = _TrialTopics(tuple(phrases), frozenset().union(*(p.concepts for p in phrases)),
+                            frozenset().union(*(p.words for p in phrases)))
+    if len(_TRIAL_TOPICS) >= _MAX_TRIALS:
+        _TRIAL_TOPICS.clear()
+    _TRIAL_TOPICS[id(trial)] = (trial, prepared)
+    return prepared
 
 
 def _match(topic: PatientTopic, phrase: _Phrase) -> float:
@@ -131,15 +144,24 @@ def _match(topic: PatientTopic, phrase: _Phrase) -> float:
     return best
 
 
+def _shares_nothing(topic: PatientTopic, trial: _TrialTopics) -> bool:
+    """True when no phrase of the trial can match the topic (every _match would be 0)."""
+    if topic.exact and not topic.closure.isdisjoint(trial.concepts):
+        return False
+    return topic.words.isdisjoint(trial.words)
+
+
 def relevance(trial: TrialSummary, topics: list[PatientTopic]) -> float:
     """0..1: how much the trial is about the patient's conditions."""
     if not topics:
         return 0.0
-    phrases = _phrases(trial)
+    prepared = _trial_topics(trial)
     missing = 1.0
     for topic in topics:
+        if _shares_nothing(topic, prepared):
+            continue  # best is 0: this topic leaves ``missing`` unchanged
         best = 0.0
-        for phrase in phrases:  # heaviest fields first, so a perfect match ends the search
+        for phrase in prepared.phrases:  # heaviest fields first, so a perfect match ends the search
             if phrase.weight <= best:
                 break
             best = max(best, phrase.weight * _match(topic, phrase))

@@ -83,11 +83,28 @@ def parse_unit(unit: str) -> pint.Quantity:
     return parsed
 
 
-
-
-
 def convert(value: float, unit: str, target_unit: str, analyte: str | None = None) -> ConvertedValue:
     """Express ``value unit`` in ``target_unit``; raises :class:`UnitProblem`."""
+    converted, problem = _convert_cached(value, unit, target_unit, analyte)
+    if problem is not None:
+        raise UnitProblem(problem)
+    return converted
+
+
+@lru_cache(maxsize=20_000)
+def _convert_cached(value: float, unit: str, target_unit: str,
+                    analyte: str | None) -> tuple[ConvertedValue | None, str | None]:
+    # Cached: pint arithmetic costs far more than judging an atom, and one request checks
+    # the same few lab values against hundreds of rules written in a handful of units.
+    # Keyed by the exact value, so results are exactly those of the uncached conversion;
+    # a problem is kept as its message and raised afresh each time.
+    try:
+        return _convert(value, unit, target_unit, analyte), None
+    except UnitProblem as problem:
+        return None, str(problem)
+
+
+def _convert(value: float, unit: str, target_unit: str, analyte: str | None = None) -> ConvertedValue:
     source = value * parse_unit(unit)
     target = parse_unit(target_unit)
     try:
@@ -115,6 +132,7 @@ def _alias_index() -> dict[str, str]:
     return index
 
 
+@lru_cache(maxsize=20_000)  # called for every lab atom against every patient lab
 def analyte_id(text: str) -> str | None:
     """The analyte id a lab name refers to, from the aliases in the data file."""
     key = re.sub(r"[^a-z0-9+ ]+", " ", text.lower())

@@ -1,0 +1,241 @@
+"""Verdicts and criterion counts of a trial, without reasons: what ranking needs.
+
+A match ranks every candidate but returns a page of about twenty, and only the best
+fifty or so vote on the next questions. So the engine judges every candidate here,
+on outcomes alone, and builds the full explanation (:func:`matching.evaluate.
+evaluate_trial_detailed`: reasons, deciding facts, question ids) only for the trials
+it shows or that vote.
+
+The semantics are those of :mod:`matching.evaluate` (its module docs), step for step;
+``tests/test_matching_outcomes.py`` checks that both give the same outcomes, verdict and
+summary on every trial and profile of the test suite.
+
+Speed comes from a *plan* per rule set, built once (trials stay in memory in a worker):
+each criterion's expression as nested tuples over atoms numbered by meaning
+(:func:`matching.facts.atom_number`), so a request evaluates a tree of small tuples and
+looks findings up by int instead of walking pydantic models and hashing atom keys.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
+from matching.evaluate import answer_bool, has_text_criteria, registry_criteria_for, registry_limits
+from matching.facts import PatientFacts, atom_number, evaluate_atom
+from matching.logic import Truth
+from matching.question_catalog import criterion_question_id
+from matching.trial import TrialSummary
+
+MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
+
+# Compiled expression nodes: (_ATOM, number, atom) | (_NOT, node) | (_ALL, nodes) | (_ANY, nodes)
+_ATOM, _NOT, _ALL, _ANY = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionPlan:
+    """A criterion reduced to what its outcome depends on."""
+
+    criterion_id: str
+    shape: int  # equal for criteria whose outcome is decided the same way (see _shape_number)
+    inclusion: bool
+    expr: tuple | None  # None when unsupported or nothing was understood
+    applies_if: tuple | None
+    children: tuple["CriterionPlan", ...]
+    combine_any: bool  # children combine by "any" (else "all")
+
+
+@dataclass(frozen=True, slots=True)
+class TrialOutcome:
+    """A trial's verdict for one patient and the share of its criteria that are settled
+    (the ``CriteriaSummary`` of the full evaluation has the same verdict and share)."""
+
+    verdict: str
+    settled_share: float
+
+
+def compile_expr(expr) -> tuple:
+    if isinstance(expr, AtomNode):
+        return (_ATOM, atom_number(expr.atom), expr.atom)
+    if isinstance(expr, Not):
+        return (_NOT, compile_expr(expr.arg))
+    if isinstance(expr, (All, AnyOf)):
+        return (_ALL if isinstance(expr, All) else _ANY, tuple(compile_expr(arg) for arg in expr.args))
+    raise TypeError(f"not an expression node: {type(expr).__name__}")
+
+
+def _expr_shape(node: tuple | None):
+    if node is None:
+        return None
+    if node[0] == _ATOM:
+        return node[1]
+    if node[0] == _NOT:
+        return (_NOT, _expr_shape(node[1]))
+    return (node[0], tuple(_expr_shape(arg) for arg in node[1]))
+
+
+# Criteria are numbered by what decides their outcome (kind, expressions over numbered
+# atoms, children, how they combine) so a request judges each distinct criterion once:
+# the msc corpus has about 22,000 criteria but only about 6,300 distinct ones
+# ("age 18 or older", "pregnant or breastfeeding" ...). As with atom numbers, the counter
+# never restarts, so clearing the table cannot make two shapes share a number.
+_SHAPES: dict[tuple, int] = {}
+_MAX_SHAPES = 500_000
+_next_shape = itertools.count()
+_planning = threading.Lock()
+
+
+def _shape_number(key: tuple) -> int:
+    with _planning:
+        number = _SHAPES.get(key)
+        if number is None:
+            if len(_SHAPES) >= _MAX_SHAPES:
+                _SHAPES.clear()
+            number = _SHAPES[key] = next(_next_shape)
+        return number
+
+
+def plan_criterion(criterion: Criterion) -> CriterionPlan:
+    evaluated = criterion.status != "unsupported" and criterion.expr is not None
+    expr = compile_expr(criterion.expr) if evaluated else None
+    applies_if = compile_expr(criterion.applies_if) if criterion.applies_if is not None else None
+    children = tuple(plan_criterion(child) for child in criterion.children)
+    inclusion = criterion.kind == "inclusion"
+    combine_any = (criterion.combine or "all") == "any"
+    shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
+                           tuple(child.shape for child in children), combine_any))
+    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any)
+
+
+# Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
+# reused while cached). RuleSets are treated as immutable once matched, as everywhere
+# in matching: trials are loaded once per catalog version and only read.
+_PLANS: dict[int, tuple[list, tuple[CriterionPlan, ...]]] = {}
+_MAX_PLANS = 200_000
+
+
+def plan_criteria(criteria: list[Criterion]) -> tuple[CriterionPlan, ...]:
+    cached = _PLANS.get(id(criteria))
+    if cached is not None and cached[0] is criteria:
+        return cached[1]
+    plans = tuple(plan_criterion(c) for c in criteria)
+    with _planning:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        _PLANS[id(criteria)] = (criteria, plans)
+    return plans
+
+
+@lru_cache(maxsize=4096)
+def _registry_plans(low: float | None, high: float | None, sex: str | None,
+                    patients_only: bool) -> tuple[CriterionPlan, ...]:
+    # A few hundred distinct registry limits cover every trial; see evaluate.registry_limits.
+    return tuple(plan_criterion(c) for c in registry_criteria_for(low, high, sex, patients_only))
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+def expr_value(node: tuple, facts: PatientFacts) -> Truth:
+    """Kleene value of a compiled expression (short-circuits: findings are memoised anyway)."""
+    op = node[0]
+    if op == _ATOM:
+        found = facts.memo.get(node[1])
+        if found is None:
+            found = evaluate_atom(node[2], facts, node[1])
+        return found.value
+    if op == _NOT:
+        value = expr_value(node[1], facts)
+        return None if value is None else not value
+    dominant = op == _ANY  # True settles "any", False settles "all"
+    saw_unknown = False
+    for arg in node[1]:
+        value = expr_value(arg, facts)
+        if value is dominant:
+            return dominant
+        if value is None:
+            saw_unknown = True
+    return None if saw_unknown else not dominant
+
+
+def _effective(plan: CriterionPlan, outcome: str) -> Truth:
+    """A child's contribution to its parent: holds (inclusion) / triggers (exclusion)."""
+    if outcome == NOT_APPLICABLE:
+        return plan.inclusion
+    return True if outcome == MET else False if outcome == NOT_MET else None
+
+
+def criterion_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
+    """met | not_met | unknown | not_applicable, as ``evaluate._evaluate_criterion`` decides it."""
+    if facts.criterion_answers:
+        # answers to one trial's own criteria ("q:criterion:<nct_id>:<id>"): no sharing
+        answered = answer_bool(facts.answer(criterion_question_id(nct_id, plan.criterion_id)))
+        if answered is not None:
+            return MET if answered else NOT_MET
+        return _decide(plan, nct_id, facts)
+    outcome = facts.outcomes.get(plan.shape)
+    if outcome is None:
+        outcome = facts.outcomes[plan.shape] = _decide(plan, nct_id, facts)
+    return outcome
+
+
+def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
+    applies: Truth = True
+    if plan.applies_if is not None:
+        applies = expr_value(plan.applies_if, facts)
+        if applies is False:
+            return NOT_APPLICABLE
+    parts: list[Truth] = []
+    if plan.expr is not None:
+        parts.append(expr_value(plan.expr, facts))
+    if plan.children:
+        dominant = plan.combine_any
+        combined: Truth = not dominant
+        for child in plan.children:
+            value = _effective(child, criterion_outcome(child, nct_id, facts))
+            if value is dominant:
+                combined = dominant
+                break
+            if value is None:
+                combined = None
+        parts.append(combined)
+    if not parts:
+        return UNKNOWN
+    value: Truth = False if False in parts else None if None in parts else True
+    if applies is None:
+        # settled only if the same whether or not the criterion applies
+        value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
+    return MET if value is True else NOT_MET if value is False else UNKNOWN
+
+
+def trial_plans(trial: TrialSummary, facts: PatientFacts) -> tuple[CriterionPlan, ...]:
+    registry = _registry_plans(*registry_limits(trial, facts.profile))
+    if trial.rules is None or not trial.rules.criteria:
+        return registry
+    return registry + plan_criteria(trial.rules.criteria)
+
+
+def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
+    """Verdict and settled share of ``trial`` for the patient, as ``evaluate_trial_detailed`` gives them."""
+    plans = trial_plans(trial, facts)
+    unknown = 0
+    blocked = False
+    nct_id = trial.nct_id
+    for plan in plans:
+        outcome = criterion_outcome(plan, nct_id, facts)
+        if outcome == UNKNOWN:
+            unknown += 1
+        elif outcome == (NOT_MET if plan.inclusion else MET):
+            blocked = True  # an inclusion not met, or an exclusion triggered
+    settled = (len(plans) - unknown) / len(plans) if plans else 0.0
+    if blocked:
+        verdict = "ineligible"
+    elif unknown or not has_text_criteria(trial):
+        verdict = "possibly_eligible"
+    else:
+        verdict = "eligible"
+    return TrialOutcome(verdict, round(settled, 4))
