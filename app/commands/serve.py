@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import typer
 
 from app.commands._common import console, safe_url
@@ -12,6 +14,9 @@ def register(cli: typer.Typer) -> None:
         host: str = typer.Option(None, help="Interface to bind (default ELIGO_HOST or 127.0.0.1)."),
         port: int = typer.Option(None, help="Port (default ELIGO_PORT or 8000)."),
         log_level: str = typer.Option("info", help="uvicorn log level."),
+        workers: int = typer.Option(
+            1, "--workers", "-w", min=1,
+            help="Worker processes; each holds its own in-memory trial catalog and notices imports."),
     ) -> None:
         """Start the web service (migrates the database; loads demo trials if it is empty)."""
         import uvicorn
@@ -22,4 +27,21 @@ def register(cli: typer.Typer) -> None:
         host = host or settings.host
         port = port or settings.port
         console.print(f"Eligo on http://{host}:{port}  (database {safe_url(settings.database_url)})")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+        if workers == 1:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+            return
+        # Several workers: migrate and load the demo once here, not racing in every worker.
+        from app.db import make_engine, make_session_factory
+        from app.main import prepare_database
+
+        engine = make_engine(settings.database_url)
+        try:
+            prepare_database(settings, make_session_factory(engine))
+        finally:
+            engine.dispose()
+        os.environ.update(ELIGO_MIGRATE_ON_START="false", ELIGO_LOAD_DEMO="false")
+        # uvicorn kills a worker that does not answer its health ping within the timeout
+        # (default 5 s); a worker's first catalog load can keep the GIL busy longer than
+        # that on a loaded machine, and killing it only starts the load again.
+        uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, timeout_worker_healthcheck=120)
