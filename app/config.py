@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     http_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry wait; doubles each retry")
     http_max_wait_seconds: float = Field(default=60.0, ge=0, description="Cap on one wait, incl. Retry-After")
     match_candidate_limit: int = Field(
-        default=150, ge=1, le=100_000,
+        default=300, ge=1, le=100_000,
         description="Most trials one match evaluates: the top candidates by index relevance",
     )
     catalog_check_seconds: float = Field(

@@ -41,7 +41,7 @@ from matching.relevance import patient_topics, relevance
 from matching.results import MatchMeta, MatchResult, NearestSite, Question, TrialMatch
 from matching.trial import TrialSummary
 
-DEFAULT_CANDIDATE_LIMIT = 150  # ELIGO_MATCH_CANDIDATE_LIMIT in the service; see docs/benchmarks.md
+DEFAULT_CANDIDATE_LIMIT = 300  # ELIGO_MATCH_CANDIDATE_LIMIT in the service; see docs/benchmarks.md
 
 TrialSource = Union[TrialCatalog, CatalogSnapshot, Session]
 
