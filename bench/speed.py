@@ -218,10 +218,9 @@ def compiled_rules(inputs: dict[str, tuple[str, dict]], cache_path: Path, worker
     if cache_path.is_file():
         with cache_path.open(encoding="utf-8") as handle:
             for line in handle:
-                try:
-                    digest, payload = line.rstrip("\n").split("\t", 1)
-                except ValueError:
-                    continue  # a line cut short by an interruption
+                if not line.endswith("\n"):
+                    break  # a line cut short by an interruption: compiled again below
+                digest, payload = line.rstrip("\n").split("\t", 1)
                 cached[digest] = payload
     missing = [(digest, text, facts) for digest, (text, facts) in inputs.items() if digest not in cached]
     if not missing:
@@ -280,6 +279,15 @@ def prepared_requests(bodies: Sequence[dict]):
     return prepared
 
 
+def settle_like_a_worker() -> None:
+    """What a serving worker does after loading its catalog (garbage-collector settings)."""
+    import app.catalog
+
+    settle = getattr(app.catalog, "settle_garbage_collector", None)
+    if settle is not None:
+        settle()
+
+
 def run_match(snapshot, request, profile, candidate_limit: int):
     from app.match_service import match_profile
 
@@ -294,6 +302,7 @@ def measure_latency(trials: Sequence, requests, repeats: int, candidate_limit: i
     started = time.perf_counter()
     snapshot = build_snapshot(trials)
     result = LatencyResult(size=len(trials), build_seconds=time.perf_counter() - started)
+    settle_like_a_worker()
     for request, profile in requests:  # warm-up: per-trial caches, lazy lexicons
         run_match(snapshot, request, profile, candidate_limit)
     for i in range(repeats):
@@ -351,6 +360,7 @@ def memory_probe(corpus: Path, cache: Path, size: int, mode: str) -> dict:
     del payloads
     snapshot = build_snapshot(trials)
     del trials
+    settle_like_a_worker()
     for request, profile in requests:  # caches a serving worker fills
         run_match(snapshot, request, profile, 300)
     gc.collect()
