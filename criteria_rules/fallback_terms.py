@@ -172,6 +172,13 @@ def icd_index() -> IcdIndex:
     return index
 
 
+@lru_cache(maxsize=1)
+def fallback_names() -> dict[str, str]:
+    names = dict(icd_index().names)
+    names.update(hpo_index().names)
+    return names
+
+
 def xref_covers(xref: str, concept_id: str) -> bool:
     """Whether a lexicon cross-reference names ``concept_id`` or a concept below it.
 

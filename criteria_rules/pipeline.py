@@ -69,7 +69,7 @@ def get_nlp() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_PUNCT})
     nlp.add_pipe("eligo_concept_mentions")
-    context = nlp.add_pipe("medspacy_context")
+    context = nlp.add_pipe("medspacy_context", config={"rules": None})
     context.add(_context_rules())
     return nlp
 
@@ -79,5 +79,63 @@ def tokens_pipe(texts, batch_size: int = 256):
     return get_nlp().pipe(texts, batch_size=batch_size, disable=["medspacy_context"])
 
 
+# ConText categories that set an attribute we read; TERMINATE and PSEUDO rules only
+# shape the scope of these, so a doc without any of these triggers needs no ConText.
+_ATTRIBUTE_CATEGORIES = frozenset(
+    {"NEGATED_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "UNCERTAIN"}
+)
+
+
+def _first_words(pattern: list) -> set[str] | None:
+    """Words a token pattern can start with; None when that cannot be listed."""
+    words: set[str] = set()
+    for token_pattern in pattern:
+        if not isinstance(token_pattern, dict):
+            return None
+        value = next((token_pattern[k] for k in ("LOWER", "TEXT", "ORTH", "NORM") if k in token_pattern), None)
+        if isinstance(value, str):
+            words.add(value.lower())
+        elif isinstance(value, dict) and ("IN" in value or "in" in value):
+            words.update(str(v).lower() for v in value.get("IN", value.get("in", [])))
+        else:
+            return None
+        if token_pattern.get("OP") not in ("?", "*"):
+            return words
+    return words
+
+
+@lru_cache(maxsize=1)
+def _trigger_words() -> frozenset[str]:
+    """First words of every attribute-setting ConText rule (empty: never skip)."""
+    context = get_nlp().get_pipe("medspacy_context")
+    words: set[str] = set()
+    for rule in context.rules:
+        if rule.category.upper() not in _ATTRIBUTE_CATEGORIES:
+            continue
+        if isinstance(rule.pattern, list):
+            first = _first_words(rule.pattern)
+            if first is None:
+                return frozenset()
+            words |= first
+        elif rule.pattern is None:
+            literal = rule.literal.lower().split()
+            if literal:
+                words.add(literal[0])
+        else:
+            return frozenset()
+    return frozenset(words)
+
+
+def may_need_context(doc: Doc) -> bool:
+    triggers = _trigger_words()
+    if not triggers:
+        return True
+    return any(token.lower_ in triggers for token in doc)
+
+
 def apply_context(doc: Doc) -> Doc:
+    """ConText on a doc whose atoms are its entities (skipped when no trigger occurs:
+    the entities then keep ConText's defaults, all False)."""
+    if not may_need_context(doc):
+        return doc
     return get_nlp().get_pipe("medspacy_context")(doc)

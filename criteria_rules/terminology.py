@@ -159,10 +159,10 @@ def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Menti
     mentions = _longest_matches(words, covered, curated.phrases.get, curated.max_len, "lexicon")
     mentions += _elided(words, covered, mentions)
     if fallbacks:
-        hpo = fallback_terms.hpo_index()
-        mentions += _longest_matches(words, covered, hpo.names.get, MAX_NGRAM, "hpo")
-        icd = fallback_terms.icd_index()
-        mentions += _longest_matches(words, covered, icd.names.get, MAX_NGRAM, "icd10cm")
+        # HPO and ICD-10-CM share one dict (HPO wins a shared name), so one pass reads both
+        names = fallback_terms.fallback_names()
+        found = _longest_matches(words, covered, names.get, MAX_NGRAM, "fallback")
+        mentions += [Mention(m.start, m.end, m.concept_id, m.concept_id.split(":", 1)[0]) for m in found]
     mentions.sort(key=lambda m: m.start)
     return mentions
 

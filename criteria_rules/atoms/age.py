@@ -68,9 +68,15 @@ def _has_age_context(text: str, m: re.Match, outline: list[str]) -> bool:
     return not re.search(r"\w", before) or bool(_AGE_CONTEXT_BEFORE.search(before))
 
 
+_MAY_STATE_AGE = re.compile(r"\d.{0,40}?(?:y|mo|w|d)|age|old|adult", re.I | re.S)
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     text = ctx.text
     found: list[Found] = []
+    under_age_header = any(h.strip().lower().startswith("age") for h in ctx.outline[-1:])
+    if not under_age_header and not _MAY_STATE_AGE.search(text):
+        return found
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match) -> bool:

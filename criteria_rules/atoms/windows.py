@@ -51,8 +51,13 @@ def _unit_days_strict(unit: str) -> float:
     return DAYS_PER_UNIT["day"]
 
 
+_HAS_TIME_UNIT = re.compile(r"\d\s*(?:h|d|w|m|y)|(?:day|week|wk|month|year|yr|hour)", re.I)
+
+
 def find_windows(text: str) -> list[FoundWindow]:
     found: list[FoundWindow] = []
+    if not _HAS_TIME_UNIT.search(text):
+        return found
     taken: list[tuple[int, int]] = []
 
     def add(m: re.Match, relation: str) -> None:
