@@ -70,6 +70,46 @@ def _item(fact, text: str | None, code) -> _Item:
     return _Item(fact, concepts.closure(ids), all_words, name)
 
 
+@dataclass(frozen=True, slots=True)
+class _ItemIndex:
+    """Listed items of one kind, split into present and denied, with the union of each
+    group's concepts and words.
+
+    Most atoms name something the patient never mentioned; the unions let a judge see
+    that with a lookup or two instead of testing every item (a complete record lists
+    dozens). They only ever rule items out: anything not ruled out is tested as before.
+    """
+
+    present: tuple[_Item, ...]
+    denied: tuple[_Item, ...]
+    present_closure: frozenset[str]
+    present_words: frozenset[str]
+    denied_closure: frozenset[str]
+    denied_specific: frozenset[str]  # denied_closure without the generic ``term:`` ids
+    denied_words: frozenset[str]
+
+
+def _index(items: list[_Item]) -> _ItemIndex:
+    present = tuple(i for i in items if i.fact.present)
+    denied = tuple(i for i in items if not i.fact.present)
+    denied_closure = frozenset().union(*(i.closure for i in denied))
+    return _ItemIndex(present, denied, frozenset().union(*(i.closure for i in present)),
+                      frozenset().union(*(i.words for i in present)), denied_closure,
+                      frozenset(c for c in denied_closure if not c.startswith("term:")),
+                      frozenset().union(*(i.words for i in denied)))
+
+
+def _lab_names(lab: LabResult) -> frozenset[str]:
+    """Every analyte id a patient's lab result answers to: its name's or its code's
+    display as an analyte alias, or any concept its name resolves to."""
+    names = set(concepts.closure(concepts.resolve(lab.analyte)))
+    names.add(analyte_id(lab.analyte))
+    if lab.code is not None and lab.code.display:
+        names.add(analyte_id(lab.code.display))
+    names.discard(None)
+    return frozenset(names)
+
+
 class PatientFacts:
     """A profile with its listed facts resolved to concepts, built once per request."""
 
@@ -83,6 +123,14 @@ class PatientFacts:
         self.medications = [_item(m, m.text, m.code) for m in profile.medications]
         self.allergies = [_item(a, a.text, a.code) for a in profile.allergies]
         self.labs = profile.labs
+        self.condition_index = {family: _index([i for i in self.conditions if i.fact.family == family])
+                                for family in (False, True)}
+        self.procedure_index = _index(self.procedures)
+        self.medication_index = _index(self.medications)
+        self.allergy_index = _index(self.allergies)
+        # each lab with the analyte ids it answers to: resolving them per lab atom was
+        # most of the cost of judging labs
+        self.lab_names = [(lab, _lab_names(lab)) for lab in profile.labs]
         # Findings by atom meaning (atom_number): real trials repeat the same atoms
         # (pregnancy, HIV, age >= 18 ...) thousands of times per request.
         self.memo: dict[int, AtomFinding] = {}
@@ -262,9 +310,25 @@ def _from_answer_or_absence(atom, facts: PatientFacts, name: str, question_id: s
                     else f"We do not know about {name}.", question_id)
 
 
-def _explicit_no(concept: str, items: list[_Item]) -> _Item | None:
-    for item in items:
-        if not item.fact.present and negation_covers(concept, item):
+def _present_matches(concept: str, index: _ItemIndex) -> list[_Item]:
+    """The present items that name ``concept`` or something more specific, in listed order."""
+    if concept not in index.present_closure:
+        needed = _concept_words(concept)
+        if not needed or not needed <= index.present_words:
+            return []  # no item can match: concept_matches would be False for each
+    return [i for i in index.present if concept_matches(concept, i)]
+
+
+def _explicit_no(concept: str, index: _ItemIndex) -> _Item | None:
+    """The first item the patient explicitly denies that rules ``concept`` out."""
+    if not index.denied:
+        return None
+    if concept not in index.denied_closure and index.denied_specific.isdisjoint(concepts.ancestors(concept)):
+        needed = _concept_words(concept)
+        if not needed or not needed <= index.denied_words:
+            return None  # negation_covers would be False for each denied item
+    for item in index.denied:
+        if negation_covers(concept, item):
             return item
     return None
 
@@ -298,8 +362,8 @@ def _stage_fits(wanted: str, have: str | None) -> Truth:
 def _condition(atom, facts: PatientFacts) -> AtomFinding:
     name = atom.label or concepts.label(atom.concept)
     question_id = question_id_for_atom(atom)
-    pool = [i for i in facts.conditions if i.fact.family == atom.family]
-    matches = [i for i in pool if i.fact.present and concept_matches(atom.concept, i)]
+    pool = facts.condition_index[atom.family]
+    matches = _present_matches(atom.concept, pool)
     results: list[AtomFinding] = [_judge_condition(atom, item, facts.as_of, name) for item in matches]
     if results:
         return _best(results)
@@ -366,13 +430,13 @@ def _best(results: list[AtomFinding]) -> AtomFinding:
 def _procedure(atom, facts: PatientFacts) -> AtomFinding:
     name = atom.label or concepts.label(atom.concept)
     question_id = question_id_for_atom(atom)
-    matches = [i for i in facts.procedures if i.fact.present and concept_matches(atom.concept, i)]
+    matches = _present_matches(atom.concept, facts.procedure_index)
     # "candidate for surgery" (planned) and "prior surgery" (done) are different facts
     matches = [i for i in matches if i.fact.planned == atom.planned]
     results = [_judge_procedure(atom, item, facts, name) for item in matches]
     if results:
         return _best(results)
-    denied = _explicit_no(atom.concept, facts.procedures)
+    denied = _explicit_no(atom.concept, facts.procedure_index)
     if denied is not None:
         return _found(atom, False, f"You told us you have not had {denied.name}.")
 
@@ -512,11 +576,11 @@ def _dose_threshold_mg(atom) -> float | None:
 def _medication(atom, facts: PatientFacts) -> AtomFinding:
     name = atom.label or concepts.label(atom.concept)
     question_id = question_id_for_atom(atom)
-    matches = [i for i in facts.medications if i.fact.present and concept_matches(atom.concept, i)]
+    matches = _present_matches(atom.concept, facts.medication_index)
     results = [_judge_medication(atom, item, facts, name) for item in matches]
     if results:
         return _best(results)
-    denied = _explicit_no(atom.concept, facts.medications)
+    denied = _explicit_no(atom.concept, facts.medication_index)
     if denied is not None:
         return _found(atom, False, f"You told us you do not take {denied.name}.")
 
@@ -588,10 +652,10 @@ def _allergy(atom, facts: PatientFacts) -> AtomFinding:
         atom.label or concepts.label(atom.concept))
     question_id = question_id_for_atom(atom)
     if atom.concept != "investigational_product":
-        matches = [i for i in facts.allergies if i.fact.present and concept_matches(atom.concept, i)]
+        matches = _present_matches(atom.concept, facts.allergy_index)
         if matches:
             return _found(atom, True, f"You told us you are allergic to {matches[0].name}.")
-        denied = _explicit_no(atom.concept, facts.allergies)
+        denied = _explicit_no(atom.concept, facts.allergy_index)
         if denied is not None:
             return _found(atom, False, f"You told us you are not allergic to {denied.name}.")
     for item in facts.allergies:
@@ -611,14 +675,6 @@ def _allergy(atom, facts: PatientFacts) -> AtomFinding:
 # --- labs --------------------------------------------------------------------------------------------
 
 
-def _lab_matches(analyte: str, lab: LabResult) -> bool:
-    if analyte_id(lab.analyte) == analyte:
-        return True
-    if lab.code is not None and lab.code.display and analyte_id(lab.code.display) == analyte:
-        return True
-    return analyte in concepts.closure(concepts.resolve(lab.analyte))
-
-
 def _latest(labs: list[LabResult]) -> LabResult:
     # undated results count as older than dated ones; the last listed wins a tie
     return max(enumerate(labs), key=lambda pair: (pair[1].date or dt.date.min, pair[0]))[1]
@@ -634,7 +690,7 @@ def _parse_value_with_unit(text: str) -> tuple[float, str] | None:
 def _lab(atom, facts: PatientFacts) -> AtomFinding:
     name = atom.label or concepts.label(atom.analyte)
     question_id = question_id_for_atom(atom)
-    labs = [lab for lab in facts.labs if _lab_matches(atom.analyte, lab)]
+    labs = [lab for lab, names in facts.lab_names if atom.analyte in names]
     if labs:
         lab = _latest(labs)
         value, unit, uln, lln = lab.value, lab.unit, lab.uln, lab.lln

@@ -213,10 +213,14 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
 
 
 def trial_plans(trial: TrialSummary, facts: PatientFacts) -> tuple[CriterionPlan, ...]:
-    registry = _registry_plans(*registry_limits(trial, facts.profile))
+    """Every criterion the trial is judged on: registry fields first, then its text's."""
+    return _registry_plans(*registry_limits(trial, facts.profile)) + _text_plans(trial)
+
+
+def _text_plans(trial: TrialSummary) -> tuple[CriterionPlan, ...]:
     if trial.rules is None or not trial.rules.criteria:
-        return registry
-    return registry + plan_criteria(trial.rules.criteria)
+        return ()
+    return plan_criteria(trial.rules.criteria)
 
 
 def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
@@ -225,8 +229,12 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     unknown = 0
     blocked = False
     nct_id = trial.nct_id
+    shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
     for plan in plans:
-        outcome = criterion_outcome(plan, nct_id, facts)
+        # the memo lookup inlined: most criteria were already judged for another trial
+        outcome = shared.get(plan.shape) if shared is not None else None
+        if outcome is None:
+            outcome = criterion_outcome(plan, nct_id, facts)
         if outcome == UNKNOWN:
             unknown += 1
         elif outcome == (NOT_MET if plan.inclusion else MET):
