@@ -23,6 +23,7 @@ the cheap filters are evaluated; ``meta.candidates_considered`` and
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable
 from typing import Union
@@ -54,8 +55,16 @@ class ServiceMatchMeta(MatchMeta):
     catalog_version: int = Field(description="Version of the stored trials the match ran on.")
 
 
+def _example_with_service_meta() -> dict:
+    example = copy.deepcopy(MatchResult.model_config["json_schema_extra"]["example"])
+    example["meta"].update(candidates_considered=1, candidate_limit=DEFAULT_CANDIDATE_LIMIT, catalog_version=7)
+    return example
+
+
 class ServiceMatchResult(MatchResult):
     meta: ServiceMatchMeta
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": _example_with_service_meta()})
 
 
 class EvaluationMeta(BaseModel):

@@ -123,6 +123,18 @@ def test_openapi_documents_the_match_request_with_an_example(client):
     assert "/v1/match" in schema["paths"] and "/v1/trials/{nct_id}/evaluate" in schema["paths"]
     request = schema["components"]["schemas"]["MatchRequest"]
     assert request["examples"][0]["profile"]["age_years"] == 40
+    response = schema["components"]["schemas"]["ServiceMatchResult"]
+    assert response["example"]["meta"]["candidates_evaluated"] >= 0
+
+
+def test_the_documented_examples_are_valid():
+    from app.api.match_models import EvaluateRequest, MatchRequest
+    from app.match_service import ServiceMatchResult
+
+    for example in MatchRequest.model_config["json_schema_extra"]["examples"]:
+        MatchRequest.model_validate(example)
+    EvaluateRequest.model_validate(EvaluateRequest.model_config["json_schema_extra"]["examples"][0])
+    ServiceMatchResult.model_validate(ServiceMatchResult.model_config["json_schema_extra"]["example"])
 
 
 # --- eligo match ------------------------------------------------------------------------------
