@@ -19,6 +19,7 @@ from typing import Iterator
 
 from criteria_rules import compile_many
 from criteria_rules.ir import AgeAtom, RuleSet, TrialFacts, iter_atoms, iter_criteria
+from criteria_rules.coverage import filler_words
 from criteria_rules.normalise import normalise_term
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -106,8 +107,10 @@ def age_agrees(facts: TrialFacts, ruleset: RuleSet) -> bool | None:
 
 
 def _pattern_key(text: str) -> str:
-    words = normalise_term(text).split()
-    return " ".join(words[:3]) or "(empty)"
+    """First three content words: "Patients who are able to swallow pills" -> "swallow pill"."""
+    filler = filler_words()
+    words = [w for w in normalise_term(text).split() if w not in filler and not w.isdigit()]
+    return " ".join(words[:3]) or "(filler only)"
 
 
 def run(shared_dir: str | Path = DEFAULT_SHARED, limit: int | None = None) -> dict:

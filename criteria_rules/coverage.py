@@ -23,6 +23,10 @@ def _filler() -> tuple[frozenset[str], re.Pattern | None]:
     return words, pattern
 
 
+def filler_words() -> frozenset[str]:
+    return _filler()[0]
+
+
 def filler_spans(text: str) -> list[tuple[int, int]]:
     _, pattern = _filler()
     return [(m.start(), m.end()) for m in pattern.finditer(text)] if pattern else []

@@ -26,6 +26,10 @@ _VALUE = re.compile(
     _GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE}|of|=|:)?\s*{_NUM}\s*{_UNIT}?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
     re.I,
 )
+_RANGE = re.compile(
+    _GAP + rf"(?:between|from|within|range\s+of)?\s*(?P<num>\d+(?:[.,]\d+)*)\s*(?P<unit1>{_SIMPLE})?\s*(?:and|to|-|–)\s*(?P<num2>\d+(?:[.,]\d+)*)\s*{_UNIT}?",
+    re.I,
+)
 _ULN_ONLY = re.compile(_GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE})\s*{_ULN}", re.I)
 _WITHIN_NORMAL = re.compile(_GAP + r"(?:within|in)\s+(?:the\s+)?normal\s+(?:limits?|range)|\bnormal\b", re.I)
 _LOOKAHEAD = 70
@@ -63,15 +67,48 @@ def _lab(ctx: CriterionContext, mention, m: re.Match, end: int) -> Found | None:
     return found
 
 
+def _range(ctx: CriterionContext, mention, window: str) -> list[Found]:
+    """"BMI between 18.5 and 30 kg/m2" -> lab >= 18.5 and lab <= 30."""
+    m = _RANGE.match(window)
+    if not m or re.search(r"\d", m.group("gap") or ""):
+        return []
+    low, high = number_of(m.group("num")), number_of(m.group("num2"))
+    if low is None or high is None or low >= high:
+        return []
+    base = mention.end
+    lower = _VALUE.match(f"{m.group('gap')}>= {m.group('num')} {m.group('unit') or m.group('unit1') or ''}")
+    upper = _VALUE.match(f"<= {m.group('num2')} {m.group('unit') or ''}")
+    first = _lab(ctx, mention, lower, base + m.start("num2") - 1) if lower else None
+    second = _lab(ctx, mention, upper, base + m.end()) if upper else None
+    if not first or not second:
+        return []
+    second.start = base + m.start("num2")
+    second.atom.span = ctx.span(second.start, second.end)
+    second.atom.text = ctx.text[second.start : second.end]
+    first.end = base + m.start("num2") - 1
+    first.atom.span = ctx.span(first.start, first.end)
+    first.atom.text = ctx.text[first.start : first.end]
+    return [first, second]
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     analytes = [m for m in ctx.mentions if m.kind == "analyte"]
     for i, mention in enumerate(analytes):
         if ctx.is_claimed(mention.start, mention.end):
             continue
-        stop = analytes[i + 1].start if i + 1 < len(analytes) else len(ctx.text)
+        # "absolute neutrophil count (ANC) >= 1500": the abbreviation is not a new analyte
+        later = [a for a in analytes[i + 1 :] if a.concept_id != mention.concept_id]
+        stop = later[0].start if later else len(ctx.text)
         window = ctx.text[mention.end : min(stop, mention.end + _LOOKAHEAD)]
         window = re.split(r"[;\n]", window, maxsplit=1)[0]
+        window = re.sub(r"^(\s*\()([^)0-9]{1,30})(\))", lambda g: " " * len(g.group(0)), window)
+        ranged = _range(ctx, mention, window)
+        if ranged:
+            found += ranged
+            for f in ranged:
+                ctx.claim(f.start, f.end)
+            continue
         for pattern in (_ULN_ONLY, _VALUE):
             m = pattern.match(window)
             if m and (m.group("cmp") or m.groupdict().get("cmp2")) and not re.search(r"\d", m.group("gap") or ""):
