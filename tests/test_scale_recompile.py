@@ -93,3 +93,15 @@ def test_recompile_command_with_workers(run_cli, db_url, corpus_file, session_fa
     assert f"({COPIES} shared an identical text)" in first.output
     second = run_cli(["recompile", "--workers", "2"], env=env)
     assert f"0 compiled, {UNIQUE + COPIES} up to date" in second.output
+
+    # A big import compiles after landing, in parallel: here one record is newer.
+    record = json.loads(corpus_file.read_text().splitlines()[0])
+    record["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2030-01-01"
+    record["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] += "\n* Able to swallow tablets"
+    newer = corpus_file.with_name("newer.jsonl")
+    newer.write_text(json.dumps(record) + "\n")
+    imported = run_cli(["import", "--workers", "2", newer], env={**env, "ELIGO_COMPILE_ON_IMPORT": "true"})
+    assert imported.exit_code == 0, imported.output
+    assert "1 updated" in imported.output and "1 rule sets compiled" in imported.output
+    third = run_cli(["recompile"], env=env)
+    assert f"0 compiled, {UNIQUE + COPIES} up to date" in third.output

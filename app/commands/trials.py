@@ -52,6 +52,18 @@ def _finish(report: ImportReport, started: float) -> None:
         raise typer.Exit(1)
 
 
+def _compile_in_parallel(factory, workers: int) -> tuple[int, list[tuple[str, str]]]:
+    """The stale trials (those just imported among them), compiled by ``workers`` processes."""
+    from app import rules
+
+    if not rules.compiler_available():
+        return 0, []
+    with _progress() as progress:
+        task = progress.add_task(f"compiling ({workers} workers)", total=None)
+        compiled = rules.recompile_stale(factory, workers=workers, on_progress=lambda n: progress.advance(task, n))
+    return compiled.compiled, compiled.failures
+
+
 def register(cli: typer.Typer) -> None:
     @cli.command("import")
     def import_(
@@ -62,6 +74,10 @@ def register(cli: typer.Typer) -> None:
         compile_rules: bool = typer.Option(
             None, "--compile/--no-compile", help="Compile eligibility rules as trials land."
         ),
+        workers: int = typer.Option(
+            1, "--workers", "-w", min=1,
+            help="With N > 1, import first, then compile in N processes (identical texts once; "
+                 "for big imports)."),
     ) -> None:
         """Import ClinicalTrials.gov API v2 study records (upsert; not-newer records change nothing)."""
         missing = [str(p) for p in paths if not p.is_file()]
@@ -77,6 +93,7 @@ def register(cli: typer.Typer) -> None:
                 yield from iter_path(path)
 
         started = time.perf_counter()
+        compile_now = settings.compile_on_import if compile_rules is None else compile_rules
         try:
             with _progress() as progress:
                 task = progress.add_task("importing", total=total)
@@ -85,10 +102,12 @@ def register(cli: typer.Typer) -> None:
                     records(),
                     kind="import",
                     source=" ".join(str(p) for p in paths),
-                    compile_rules=settings.compile_on_import if compile_rules is None else compile_rules,
+                    compile_rules=compile_now and workers == 1,
                     batch_size=batch_size or settings.import_batch_size,
                     on_progress=lambda n: progress.advance(task, n),
                 )
+            if compile_now and workers > 1:
+                report.compiled, report.compile_failures = _compile_in_parallel(factory, workers)
         except SourceError as error:
             console.print(f"[red]{error}[/red] (batches before it were imported)")
             raise typer.Exit(2) from None
