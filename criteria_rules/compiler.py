@@ -23,11 +23,11 @@ from criteria_rules.atoms.windows import find_windows
 from criteria_rules.clean import clean_text, looks_english
 from criteria_rules.coverage import unparsed_phrases
 from criteria_rules.expressions import Part, build_expression
-from criteria_rules.ir import AtomNode, Criterion, RuleSet, Span, TrialFacts, all_of
+from criteria_rules.ir import AgeAtom, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
 
-COMPILER_VERSION = "0.1.0"
+COMPILER_VERSION = "0.1.1"
 MAX_CRITERION_CHARS = 3000  # longer "criteria" are paragraphs of prose or broken layout
 MAX_CRITERIA_PER_TRIAL = 1500  # beyond this, criteria are kept unread (1 MB texts)
 NO_TEXT_WARNING = "no eligibility criteria text"
@@ -160,6 +160,24 @@ def _dedupe(found: list[Found]) -> list[Found]:
     return kept
 
 
+CHILDBEARING_AGE = (10, 55)  # years: menarche rarely earlier, natural pregnancy rarely later
+_REPRODUCTIVE_ATOMS = frozenset({"pregnancy", "breastfeeding", "childbearing_potential", "contraception"})
+
+
+_MEN = re.compile(r"\b(?:men|males?|man|boys?|partners?|fathers?|sperm)\b", re.I)
+
+
+def _about_women_only(text: str, body: list[Found], conditions: list[Found]) -> bool:
+    """Every atom of the rule is about pregnancy, breastfeeding or childbearing, and the
+    rule names no sex and no men itself: a rule that can only concern women."""
+    if not body or conditions or _MEN.search(text):
+        return False  # (a rule already scoped, "women of childbearing potential must ...", keeps its scope)
+    atoms = [f.atom for f in body + conditions]
+    if any(a.type == "sex" for a in atoms):
+        return False
+    return all(a.type in _REPRODUCTIVE_ATOMS for a in atoms)
+
+
 def _compile_criterion(p: _Pending, doc) -> None:
     c = p.criterion
     ctx = CriterionContext(
@@ -189,6 +207,18 @@ def _compile_criterion(p: _Pending, doc) -> None:
     found = _dedupe(_drop_examples(doc.text, found))
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]
+    if _about_women_only(doc.text, body, conditions):
+        # "Pregnant or lactating women": a rule about pregnancy concerns women only;
+        # for a man it does not apply rather than being "not pregnant" (DESIGN:
+        # not_applicable, e.g. a rule for women of childbearing potential, for a man).
+        # Likewise for a girl before menarche or a woman past menopause (ages beyond
+        # which a pregnancy is not a practical possibility).
+        women = [Found(body[0].start, body[0].start, SexAtom(sex="female", text="women (a pregnancy rule)"))]
+        if all(f.atom.type in ("pregnancy", "breastfeeding") for f in body + conditions):
+            # ("postmenopausal" itself is a childbearing-potential atom and keeps its age)
+            women.append(Found(body[0].start, body[0].start, AgeAtom(
+                min_years=CHILDBEARING_AGE[0], max_years=CHILDBEARING_AGE[1], text="childbearing age (a pregnancy rule)")))
+        conditions = [*women, *conditions]
     if conditions:
         c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
     parts = [Part(f.start, f.end, AtomNode(atom=f.atom), bool(f.negated)) for f in body]

@@ -46,12 +46,62 @@ def _words(doc: Doc) -> list[str | None]:
     return words
 
 
+# Words drug_named_entity_recognition knows as substances that criteria use otherwise
+# ("oxygen saturation", "blood glucose", "contrast", "alcohol abuse").
+_NOT_A_DRUG = frozenset(
+    """
+    oxygen o2 water blood sodium potassium calcium magnesium iron glucose alcohol etoh
+    air lactate ammonia albumin bicarbonate nitrogen urea creatinine phosphate chloride
+    cholesterol protein saline vitamin zinc copper contrast dye tea coffee tobacco nicotine
+    gadolinium iodine radioactive hormone insulin-like sugar salt fluid fluids
+    """.split()
+)
+
+
+@lru_cache(maxsize=1)
+def _find_drugs():
+    try:
+        from drug_named_entity_recognition import find_drugs
+    except ImportError:  # optional: criteria then name drugs through the lexicon only
+        return None
+    return find_drugs
+
+
+def _drug_mentions(doc: Doc, taken: list[Mention]) -> list[Mention]:
+    """Drug names the curated lexicon and terminologies do not know ("glibenclamide",
+    "rifampicin"), by drug_named_entity_recognition, as the note extractor reads them.
+    The concept is the drug's canonical name resolved like a patient's medication text,
+    so both sides meet on the same id."""
+    find_drugs = _find_drugs()
+    if find_drugs is None or not any(t.is_alpha and len(t) >= 4 for t in doc):
+        return []
+    found = []
+    for match in find_drugs([t.text for t in doc], is_ignore_case=True):
+        info, first, last = match[0], match[1], match[2]
+        if first >= last or last > len(doc):
+            continue
+        span = doc[first:last]
+        if span.text.lower() in _NOT_A_DRUG or len(span.text) < 4:
+            continue
+        start, end = span.start_char, span.end_char
+        if any(m.start < end and start < m.end for m in taken + found):
+            continue
+        name = str(info.get("name") or span.text)
+        ids = terminology.resolve(name)
+        found.append(Mention(start, end, ids[0] if ids else f"term:{terminology.normalise_term(name)}", "drug", "drug_ner"))
+    return found
+
+
 @Language.component("eligo_concept_mentions")
 def concept_mentions(doc: Doc) -> Doc:
     mentions = []
     for m in terminology.find_mentions(_words(doc)):
         start, end = doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1])
         mentions.append(Mention(start, end, m.concept_id, terminology.kind(m.concept_id) or "condition", m.source))
+    drugs = _drug_mentions(doc, mentions)
+    if drugs:
+        # a drug name read by the terminologies as a condition ("lithium") is a drug here
+        mentions = sorted(mentions + drugs, key=lambda m: m.start)
     doc._.eligo_mentions = mentions
     return doc
 

@@ -27,6 +27,7 @@ from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching.evaluate import answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth
+from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.trial import TrialSummary
 
@@ -212,15 +213,33 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     return MET if value is True else NOT_MET if value is False else UNKNOWN
 
 
+# Per trial object: its registry limits (as registry_limits reads them, but for the
+# patient's healthy-volunteer wish) and its text criteria's plans. Read on every request
+# for every candidate; trials stay in memory, so worked out once.
+_TRIAL_PLANS: dict[int, tuple[TrialSummary, tuple, tuple[CriterionPlan, ...]]] = {}
+_MAX_TRIALS = 200_000
+_AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
+_AS_PATIENT = PatientProfile()
+
+
+def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
+    cached = _TRIAL_PLANS.get(id(trial))
+    if cached is not None and cached[0] is trial:
+        return cached[1], cached[2]
+    # registry_limits depends on the profile only through ``healthy_volunteer``
+    limits = (registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER))
+    text = plan_criteria(trial.rules.criteria) if trial.rules is not None and trial.rules.criteria else ()
+    with _planning:
+        if len(_TRIAL_PLANS) >= _MAX_TRIALS:
+            _TRIAL_PLANS.clear()
+        _TRIAL_PLANS[id(trial)] = (trial, limits, text)
+    return limits, text
+
+
 def trial_plans(trial: TrialSummary, facts: PatientFacts) -> tuple[CriterionPlan, ...]:
     """Every criterion the trial is judged on: registry fields first, then its text's."""
-    return _registry_plans(*registry_limits(trial, facts.profile)) + _text_plans(trial)
-
-
-def _text_plans(trial: TrialSummary) -> tuple[CriterionPlan, ...]:
-    if trial.rules is None or not trial.rules.criteria:
-        return ()
-    return plan_criteria(trial.rules.criteria)
+    limits, text = _trial_parts(trial)
+    return _registry_plans(*limits[bool(facts.profile.healthy_volunteer)]) + text
 
 
 def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:

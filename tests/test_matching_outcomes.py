@@ -133,6 +133,7 @@ def clear_matching_caches():
     facts_module._NUMBER_BY_ATOM.clear()
     facts_module._NUMBER_BY_KEY.clear()
     outcomes._PLANS.clear()
+    outcomes._TRIAL_PLANS.clear()
     outcomes._SHAPES.clear()
     outcomes._registry_plans.cache_clear()
     relevance._TRIAL_TOPICS.clear()
