@@ -37,8 +37,9 @@ from matching.evaluate import evaluate_trial
 from matching.geo import locate_patient, nearest_site
 from matching.profile import PatientProfile
 from matching.questions import MAX_QUESTIONS
-from matching.rank import score_parts
+from matching.rank import failures_of, score_parts
 from matching.relevance import patient_topics, relevance
+from matching.text_relevance import TermIndex, profile_query
 from matching.results import MatchMeta, MatchResult, NearestSite, Question, TrialMatch
 from matching.trial import TrialSummary
 
@@ -116,17 +117,22 @@ def match_profile(
     include_healthy_volunteer_trials: bool | None = None,
     candidate_limit: int = DEFAULT_CANDIDATE_LIMIT,
     max_questions: int = MAX_QUESTIONS,
+    query_text: str | None = None,
 ) -> ServiceMatchResult:
-    """Ranked, explained trials for ``profile`` (see the module docs)."""
+    """Ranked, explained trials for ``profile`` (see the module docs).
+
+    ``query_text``: words added to the profile's conditions and procedures for text
+    relevance (the API passes a posted note's condition and procedure words)."""
     snapshot = snapshot_of(source)
     as_of = as_of or dt.date.today()
     wanted = tuple(sorted({s.upper() for s in (statuses or DEFAULT_STATUSES)}))
     include_healthy = wants_healthy_volunteer_trials(profile, include_healthy_volunteer_trials)
     selection = snapshot.index.select(profile, as_of=as_of, statuses=wanted,
-                                      include_healthy_volunteer_trials=include_healthy, limit=candidate_limit)
+                                      include_healthy_volunteer_trials=include_healthy, limit=candidate_limit,
+                                      query_text=query_text)
     result = match_trials(profile, selection.trials, as_of=as_of, statuses=wanted,
                           include_healthy_volunteer_trials=include_healthy, limit=limit, offset=offset,
-                          max_questions=max_questions)
+                          max_questions=max_questions, text_index=snapshot.index.text, query_text=query_text)
     meta = ServiceMatchMeta(**result.meta.model_dump(), candidates_considered=selection.considered,
                             candidate_limit=candidate_limit, catalog_version=snapshot.version)
     trials = result.trials if include_criteria else without_criteria(result)
@@ -147,10 +153,10 @@ def evaluate_in_full(source: TrialSource, nct_id: str, profile: PatientProfile, 
     # Through the engine when it keeps the trial, so the entry is exactly the one a match shows.
     result = match_trials(without_distance_limit(profile), [trial], as_of=as_of,
                           statuses=[trial.overall_status or "UNKNOWN"], include_healthy_volunteer_trials=True,
-                          limit=1)
+                          limit=1, text_index=snapshot.index.text)
     if result.trials:
         return TrialEvaluation(trial=result.trials[0], questions=result.questions, meta=meta)
-    return TrialEvaluation(trial=ruled_out_by_registry(trial, profile, as_of), meta=meta)
+    return TrialEvaluation(trial=ruled_out_by_registry(trial, profile, as_of, snapshot), meta=meta)
 
 
 def evaluate_one(source: TrialSource, nct_id: str, profile: PatientProfile, *,
@@ -172,13 +178,18 @@ def with_answers(profile: PatientProfile, answers: dict) -> PatientProfile:
     return profile.model_copy(update={"answers": {**profile.answers, **answers}})
 
 
-def ruled_out_by_registry(trial: TrialSummary, profile: PatientProfile, as_of: dt.date) -> TrialMatch:
+def ruled_out_by_registry(trial: TrialSummary, profile: PatientProfile, as_of: dt.date,
+                          snapshot: CatalogSnapshot | None = None) -> TrialMatch:
     """The full evaluation of a trial the engine's age/sex filter drops before evaluating."""
     evaluated = evaluate_trial(trial, profile, as_of)
     origin = locate_patient(profile.location)
     nearest = nearest_site(trial.sites, origin) if origin is not None else None
+    text = snapshot.index.text if snapshot is not None else TermIndex([trial])
+    confident, doubtful = failures_of(evaluated.criteria)
     score = score_parts(evaluated.verdict, relevance(trial, patient_topics(profile)),
-                        evaluated.summary.settled_share, nearest.distance_km if nearest else None)
+                        evaluated.summary.settled_share, nearest.distance_km if nearest else None,
+                        text_relevance=text.relevance_of([trial], profile_query(profile))[trial.nct_id],
+                        confident_failures=confident, doubtful_failures=doubtful)
     site = nearest.site if nearest else None
     return TrialMatch(
         nct_id=trial.nct_id,

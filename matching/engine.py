@@ -2,7 +2,12 @@
 
 Steps: cheap candidate filters (status; registry age and sex limits that the patient's
 known age or sex falls outside; healthy-volunteer-only trials unless wanted), evaluation of
-every criterion, nearest site and the distance filter, ranking, paging, questions.
+every criterion, nearest site and the distance filter, ranking (:mod:`matching.rank`:
+tier by confident failures, text and concept relevance), paging, questions.
+
+Text relevance needs word statistics of a whole collection: the service passes its
+catalog's (``CandidateIndex.text``) so scores do not depend on the candidates; without
+one, the trials given are the collection.
 
 Every candidate is judged on outcomes alone (:mod:`matching.outcomes`); the full
 explanation (reasons, deciding facts, question ids) is built only for the trials on the
@@ -26,8 +31,9 @@ from matching.geo import Point, SiteDistance, active_sites, locate_patient, near
 from matching.profile import PatientProfile
 from matching.outcomes import TrialOutcome, judge_trial
 from matching.questions import MAX_QUESTIONS, VOTING_TRIALS, next_questions
-from matching.rank import ScoreValues, score_model, score_values, values_sort_key
+from matching.rank import ScoreValues, failures, score_model, score_values, values_sort_key
 from matching.relevance import patient_topics, relevance
+from matching.text_relevance import TermIndex, profile_query
 from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
 from matching.trial import Site, TrialSummary
 
@@ -139,11 +145,16 @@ def match_trials(
     limit: int = 20,
     offset: int = 0,
     max_questions: int = MAX_QUESTIONS,
+    text_index: TermIndex | None = None,
+    query_text: str | None = None,
 ) -> MatchResult:
     """Rank ``trials`` for ``profile`` as of ``as_of``; see the module docs for the steps.
 
     ``include_healthy_volunteer_trials`` defaults to the profile's ``healthy_volunteer``.
     ``limit``/``offset`` page the ranked trials; ``total`` and ``counts`` cover them all.
+    ``text_index`` holds the collection's word statistics (default: ``trials``');
+    ``query_text`` adds words to the profile's conditions and procedures for text
+    relevance (e.g. a note's condition and procedure words as written).
     """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
@@ -154,6 +165,12 @@ def match_trials(
     topics = patient_topics(profile)
     origin = locate_patient(profile.location)
     max_km = profile.location.max_distance_km if profile.location else None
+
+    trials = list(trials)
+    tokens = profile_query(profile, query_text)
+    if text_index is None and tokens:
+        text_index = TermIndex(trials)
+    text = text_index.relevance_of(trials, tokens) if tokens else {}
 
     candidates: list[_Candidate] = []
     evaluated = 0
@@ -167,8 +184,10 @@ def match_trials(
             continue  # a trial with no located site is kept: it says so in location_note
         outcome = judge_trial(trial, facts)
         evaluated += 1
+        confident, doubtful = failures(trial, facts) if outcome.verdict == "ineligible" else (0, 0)
         score = score_values(outcome.verdict, relevance(trial, topics), outcome.settled_share,
-                             nearest.distance_km if nearest else None)
+                             nearest.distance_km if nearest else None, text_relevance=text.get(trial.nct_id, 0.0),
+                             confident_failures=confident, doubtful_failures=doubtful)
         candidates.append(_Candidate(trial, outcome, score, nearest,
                                      _location_note(origin, profile, trial, nearest)))
 

@@ -9,11 +9,14 @@ Built once from a list of ``TrialSummary`` (a worker's catalog) and queried per 
 - an inverted index from what a trial is about (the concepts and words of its
   conditions, MeSH terms and ancestors, keywords and titles) to trials, each posting
   carrying the weight of the field it came from, so a patient's conditions give every
-  trial an approximate relevance in a few array operations.
+  trial an approximate relevance in a few array operations;
+- the word statistics of every trial's inclusion side (``text_relevance.TermIndex``), so
+  text relevance (BM25) uses the whole catalog's statistics whatever the candidates.
 
 ``select`` returns the trials that pass the filters when there are at most ``limit`` of
-them, else the ``limit`` most relevant (ties by nct_id). The score only chooses whom to
-evaluate; the ranking itself is ``matching.relevance`` on the evaluated trials. Pure: no
+them, else the ``limit`` most relevant by the mean of text relevance and the approximate
+concept relevance (ties by nct_id). The score only chooses whom to evaluate; the ranking
+itself is ``matching.rank`` on the evaluated trials. Pure: no
 database, no web; deterministic for the same trials and query.
 """
 
@@ -31,7 +34,9 @@ import numpy as np
 from matching import concepts
 from matching.engine import is_healthy_volunteer_only
 from matching.profile import PatientProfile
+from matching.rank import TEXT_WEIGHT
 from matching.relevance import BROADER_MATCH, FIELD_WEIGHTS, WORD_MATCH, patient_topics
+from matching.text_relevance import TermIndex, profile_query
 from matching.trial import TrialSummary
 
 # The fields indexed, with relevance's weights; the free-text summary is left out (long,
@@ -113,6 +118,7 @@ class CandidateIndex:
         self._sex = np.array([_SEX_CODES.get((t.sex or "ALL").upper(), 0) for t in self.trials], dtype=np.int8)
         self._healthy_only = np.array([is_healthy_volunteer_only(t) for t in self.trials], dtype=bool)
         self._postings = self._build_postings()
+        self.text = TermIndex(self.trials)
         self.size = n
 
     def _build_postings(self) -> dict[str, Postings]:
@@ -166,13 +172,14 @@ class CandidateIndex:
 
     # ---------------------------------------------------------------- selection
     def select(self, profile: PatientProfile, *, as_of: dt.date, statuses: Iterable[str],
-               include_healthy_volunteer_trials: bool, limit: int) -> Selection:
+               include_healthy_volunteer_trials: bool, limit: int, query_text: str | None = None) -> Selection:
         """The trials to evaluate: all that pass the filters, or the ``limit`` most relevant."""
         mask = self.passing_filters(profile, as_of=as_of, statuses=statuses,
                                     include_healthy_volunteer_trials=include_healthy_volunteer_trials)
         passing = np.flatnonzero(mask)
         if len(passing) > limit:
-            scores = self.relevance_scores(profile)[passing]
+            text = self.text.relevance(profile_query(profile, query_text))
+            scores = (TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile))[passing]
             # highest score first, then catalog (nct_id) order: deterministic
             order = np.lexsort((passing, -scores))[:limit]
             passing = np.sort(passing[order])

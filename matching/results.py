@@ -72,11 +72,23 @@ class TrialResult(_Model):
 
 
 class ScoreParts(_Model):
-    """Why a trial is ranked where it is: compared in this order, ties broken by nct_id."""
+    """Why a trial is ranked where it is (see ``matching.rank``): by ``verdict_tier``, then
+    ``score``, then ``settled_share``, then ``distance_km``; ties broken by nct_id."""
 
-    verdict_tier: int = Field(description="2 eligible, 1 possibly eligible, 0 ineligible (higher first).")
-    relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions "
-                                                     "(higher first).")
+    verdict_tier: int = Field(description="2 eligible; 1 possibly eligible, or ruled out only by criteria the "
+                                          "compiler understood in part (doubtful_failures); 0 ruled out by a "
+                                          "criterion it understood fully or a registry limit (higher first).")
+    score: float = Field(default=0.0, ge=-1, le=1, description="Orders trials within a tier: relevance, less a "
+                                                               "penalty when doubtful_failures > 0 (higher first).")
+    relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions: "
+                                                     "the mean of text_relevance and concept_relevance.")
+    text_relevance: float = Field(default=0.0, ge=0, le=1, description="BM25 of the patient's condition and "
+                                  "procedure words against the trial's title, conditions, keywords and inclusion "
+                                  "criteria, with the catalog's word statistics, mapped to 0..1.")
+    concept_relevance: float = Field(default=0.0, ge=0, le=1, description="How closely the trial's conditions, "
+                                     "MeSH terms, keywords and titles name the patient's conditions (concepts).")
+    doubtful_failures: int = Field(default=0, ge=0, description="Criteria that rule the trial out but that the "
+                                   "compiler understood only in part: they lower the score instead of the tier.")
     settled_share: float = Field(ge=0, le=1, description="Share of criteria settled for this patient (higher first).")
     distance_km: float | None = Field(default=None, description="Distance to the nearest recruiting site "
                                                                 "(nearer first; unknown last).")
@@ -163,7 +175,8 @@ class MatchResult(_Model):
                         "url": "https://clinicaltrials.gov/study/NCT06599346",
                         "verdict": "possibly_eligible",
                         "verdict_reason": "No criterion rules you out; 2 are still open.",
-                        "score": {"verdict_tier": 1, "relevance": 0.82, "settled_share": 0.6,
+                        "score": {"verdict_tier": 1, "score": 0.82, "relevance": 0.82, "text_relevance": 0.71,
+                                  "concept_relevance": 0.93, "doubtful_failures": 0, "settled_share": 0.6,
                                   "distance_km": 12.4},
                         "summary": {"total": 10, "met": 4, "not_met": 2, "unknown": 4, "not_applicable": 0,
                                     "settled_share": 0.6},

@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+import math
+from collections import Counter, defaultdict
+from functools import lru_cache
+from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+from nltk.stem.snowball import SnowballStemmer
 from rank_bm25 import BM25Okapi
 
+from matching.profile import PatientProfile
 from matching.trial import TrialSummary
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
@@ -165,3 +171,129 @@ def hybrid_score(*, inclusion_text: float, exclusion_text: float, concept_releva
             + w["inclusions_met"] * min(inclusions_met, MET_CAP) / MET_CAP
             + w["exclusion_text"] * exclusion_text + w["inclusion_not_met"] * inclusion_not_met
             + w["exclusion_triggered"] * exclusion_triggered)
+
+
+# --------------------------------------------------------------------------- ranking's text relevance
+# What matching ranks by (matching.rank): BM25 of the patient's condition and procedure
+# words against each trial's *inclusion side* (titles, conditions, keywords, MeSH terms,
+# inclusion criteria). The corpus statistics (document frequencies, average length) are
+# those of the whole catalog, held by the candidate index and computed once per catalog
+# version, so a trial's score never depends on which other trials are candidates.
+K1, B = 1.2, 0.75
+# BM25 is unbounded; ``raw / (raw + SATURATION)`` maps it to 0..1 without looking at the
+# other candidates. 10 is about what a trial naming the patient's main diagnosis in its
+# title and criteria scores (half-way); set on TREC 2021, checked on held-out topics.
+SATURATION = 10.0
+
+
+def inclusion_side(trial: TrialSummary) -> str:
+    return eligibility_texts(trial)[0]
+
+
+_STEMMER = SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def _stem(token: str) -> str:
+    return _STEMMER.stem(token)
+
+
+def terms(text: str) -> list[str]:
+    """:func:`tokenize`, then Snowball (Porter 2) stems, so "transplant" finds
+    "transplantation" and "mucositis" finds "mucosal"."""
+    return [_stem(t) for t in tokenize(text)]
+
+
+_TOKENS: dict[int, tuple[TrialSummary, Counter]] = {}
+_MAX_TRIALS = 200_000
+
+
+def _inclusion_terms(trial: TrialSummary) -> Counter:
+    """Term counts of a trial's inclusion side, once per trial object (trials stay in memory,
+    so a catalog reload that keeps a trial does not tokenise it again)."""
+    cached = _TOKENS.get(id(trial))
+    if cached is not None and cached[0] is trial:
+        return cached[1]
+    counts = Counter(terms(inclusion_side(trial)))
+    if len(_TOKENS) >= _MAX_TRIALS:
+        _TOKENS.clear()
+    _TOKENS[id(trial)] = (trial, counts)
+    return counts
+
+
+class TermIndex:
+    """BM25 (Okapi) over the inclusion sides of a fixed list of trials, as postings.
+
+    Each term's postings hold the trials' positions and their precomputed BM25 term
+    weights (idf x saturated tf with length normalisation), so scoring a query is one
+    numpy addition per query term.
+    """
+
+    def __init__(self, trials: Sequence[TrialSummary], *, k1: float = K1, b: float = B):
+        self.size = len(trials)
+        self.position = {t.nct_id: i for i, t in enumerate(trials)}
+        counts = [_inclusion_terms(t) for t in trials]
+        lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
+        average = float(lengths.mean()) if self.size and lengths.mean() > 0 else 1.0
+        norm = k1 * (1 - b + b * lengths / average)
+        trials_of: dict[str, list[int]] = defaultdict(list)
+        tfs_of: dict[str, list[int]] = defaultdict(list)
+        for position, terms in enumerate(counts):
+            for term, tf in terms.items():
+                trials_of[term].append(position)
+                tfs_of[term].append(tf)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, positions in trials_of.items():
+            at = np.array(positions, dtype=np.int32)
+            tf = np.array(tfs_of[term], dtype=np.float64)
+            df = len(positions)
+            idf = math.log((self.size - df + 0.5) / (df + 0.5) + 1.0)  # never negative
+            self._postings[term] = (at, (idf * tf * (k1 + 1) / (tf + norm[at])).astype(np.float32))
+
+    def raw_scores(self, tokens: Iterable[str]) -> np.ndarray:
+        """BM25 of every trial for the query terms (each distinct term counted once)."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        for term in set(tokens):
+            postings = self._postings.get(term)
+            if postings is not None:
+                scores[postings[0]] += postings[1]
+        return scores
+
+    def relevance(self, tokens: Sequence[str]) -> np.ndarray:
+        """0..1 text relevance of every trial (see SATURATION)."""
+        raw = self.raw_scores(tokens)
+        return raw / (raw + SATURATION)
+
+    def relevance_of(self, trials: Iterable[TrialSummary], tokens: Sequence[str]) -> dict[str, float]:
+        """Text relevance of ``trials`` by nct_id; a trial not in the index scores 0."""
+        trials = list(trials)
+        if not tokens or not trials:
+            return {t.nct_id: 0.0 for t in trials}
+        all_scores = self.relevance(tokens)
+        return {t.nct_id: float(all_scores[self.position[t.nct_id]]) if t.nct_id in self.position else 0.0
+                for t in trials}
+
+
+def note_query_text(facts: Iterable) -> str:
+    """The condition and procedure words of a note as written ("h/o HTN", "s/p CABG"), from
+    the note extractor's facts (``matching.note.ExtractedFact``): the patient's own, not
+    negated, family, hypothetical or uncertain. Added to the query, they cover wordings the
+    profile's normalised names drop."""
+    return "\n".join(f.text for f in facts if f.kind in ("condition", "procedure") and not (
+        f.negated or f.family or f.hypothetical or f.uncertain))
+
+
+def profile_query(profile: PatientProfile, query_text: str | None = None) -> list[str]:
+    """The query words: the patient's own conditions and procedures (present, not a
+    relative's), as named or coded, plus ``query_text`` (e.g. the condition and procedure
+    words a note extractor found, in the note's own wording)."""
+    parts: list[str] = []
+    for condition in profile.conditions:
+        if condition.present and not condition.family:
+            parts.append(condition.text or (condition.code.display if condition.code else "") or "")
+    for procedure in profile.procedures:
+        if procedure.present:
+            parts.append(procedure.text or (procedure.code.display if procedure.code else "") or "")
+    if query_text:
+        parts.append(query_text)
+    return terms("\n".join(p for p in parts if p))

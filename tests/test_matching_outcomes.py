@@ -23,8 +23,9 @@ from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts, atom_key, atom_number
 from matching.outcomes import criterion_outcome, judge_trial, trial_plans
 from matching.profile import PatientProfile
-from matching.rank import score_parts, sort_key
+from matching.rank import failures_of, score_parts, sort_key
 from matching.relevance import patient_topics
+from matching.text_relevance import TermIndex, profile_query
 from matching.trial import TrialSummary
 from test_matching_scenarios import ADULT_RIOM, CHILD_LUNG, HSCT_MUCOSITIS, RECTAL
 
@@ -179,12 +180,16 @@ def test_engine_ranking_equals_ranking_by_full_evaluation(profile):
                           include_healthy_volunteer_trials=True)
     shown = {t.nct_id for t in result.trials}
     facts, topics = PatientFacts(profile, AS_OF), patient_topics(profile)
+    text = TermIndex(TRIALS).relevance_of(TRIALS, profile_query(profile))
     reference = []
     for trial in TRIALS:
         if trial.nct_id not in shown:
             continue  # filtered out before evaluation (age, sex, distance)
         full = evaluate_trial_detailed(trial, facts)
-        score = score_parts(full.verdict, relevance.relevance(trial, topics), full.summary.settled_share, None)
+        confident, doubtful = failures_of(full.criteria)
+        score = score_parts(full.verdict, relevance.relevance(trial, topics), full.summary.settled_share, None,
+                            text_relevance=text[trial.nct_id], confident_failures=confident,
+                            doubtful_failures=doubtful)
         reference.append((sort_key(score, trial.nct_id), trial.nct_id, full.verdict, full.summary))
     reference.sort()
     assert [(t.nct_id, t.verdict, t.summary) for t in result.trials] == [r[1:] for r in reference]

@@ -21,6 +21,7 @@ from app.match_service import (ServiceMatchResult, TrialEvaluation, evaluate_in_
                                with_answers)
 from matching.fhir import FhirInputError, read_fhir_bundle
 from matching.note import NoteInputError, extract_profile
+from matching.text_relevance import note_query_text
 from matching.profile import PatientProfile
 from matching.units import UnitProblem, parse_unit
 
@@ -63,13 +64,21 @@ def fhir_errors(error: FhirInputError) -> list[dict]:
 
 def patient_profile(patient: PatientInput, as_of: dt.date) -> PatientProfile:
     """The profile a request describes, with its answers applied; 422 for unusable input."""
+    return patient_input(patient, as_of)[0]
+
+
+def patient_input(patient: PatientInput, as_of: dt.date) -> tuple[PatientProfile, str | None]:
+    """The profile and, for a note, its condition and procedure words as written (text
+    relevance's extra query words: ``matching.text_relevance.note_query_text``)."""
+    query_text = None
     if patient.profile is not None:
         if errors := unreadable_lab_units(patient.profile):
             raise RequestValidationError(errors)
         profile = patient.profile
     elif patient.note is not None:
         try:
-            profile = extract_profile(patient.note, as_of=as_of).profile
+            extracted = extract_profile(patient.note, as_of=as_of)
+            profile, query_text = extracted.profile, note_query_text(extracted.facts)
         except NoteInputError as error:
             raise RequestValidationError([{"loc": ("body", "note"), "msg": str(error), "type": "note_invalid"}])
     else:
@@ -77,7 +86,7 @@ def patient_profile(patient: PatientInput, as_of: dt.date) -> PatientProfile:
             profile = read_fhir_bundle(patient.fhir, as_of=as_of).profile
         except FhirInputError as error:
             raise RequestValidationError(fhir_errors(error))
-    return with_answers(profile, patient.answers)
+    return with_answers(profile, patient.answers), query_text
 
 
 @router.post("/match", response_model=ServiceMatchResult)
@@ -85,10 +94,10 @@ def match(request: Annotated[MatchRequest, Body()], catalog: CatalogDep, setting
     """Ranked candidate trials for a patient, each with the reason for every criterion, and
     the next most useful questions. Same request, same data -> same response."""
     as_of = request.as_of or dt.date.today()
-    profile = patient_profile(request, as_of)
+    profile, query_text = patient_input(request, as_of)
     return match_profile(catalog, profile, as_of=as_of, statuses=request.statuses, limit=request.limit,
                          offset=request.offset, include_criteria=request.include_criteria,
-                         candidate_limit=settings.match_candidate_limit)
+                         candidate_limit=settings.match_candidate_limit, query_text=query_text)
 
 
 @router.post("/trials/{nct_id}/evaluate", response_model=TrialEvaluation)

@@ -1,0 +1,125 @@
+"""Ranking: text relevance over the inclusion side, confident vs doubtful failures, ties."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from criteria_rules.ir import AgeAtom, Criterion, RuleSet, atom
+from matching.engine import match_trials
+from matching.index import CandidateIndex
+from matching.note import extract_profile
+from matching.profile import PatientProfile
+from matching.rank import DOUBT_PENALTY, failures_of, score_parts, sort_key
+from matching.text_relevance import TermIndex, note_query_text, profile_query
+from matching.trial import TrialSummary
+
+AS_OF = dt.date(2025, 6, 1)
+PATIENT = PatientProfile(age_years=60, sex="female", conditions=[{"text": "idiopathic pulmonary fibrosis"}])
+
+
+def crit(id, kind, text, expr=None, status="compiled"):
+    return Criterion(id=id, kind=kind, text=text, expr=expr, status=status)
+
+
+def trial(nct_id, title, *criteria, **fields):
+    return TrialSummary(nct_id=nct_id, overall_status="RECRUITING", brief_title=title,
+                        rules=RuleSet(compiler_version="hand", criteria=list(criteria)), **fields)
+
+
+def unknown_inclusion(text):
+    # nothing understood: the criterion stays unknown, the trial possibly eligible
+    return crit("inc-1", "inclusion", text, status="unsupported")
+
+
+FILLER = [trial(f"NCT0099{n:04d}", f"Study of condition number {n}", unknown_inclusion("Adults with a diagnosis"))
+          for n in range(20)]
+
+
+def order(result):
+    return [t.nct_id for t in result.trials]
+
+
+def test_trial_naming_the_condition_in_title_or_criteria_ranks_first_when_verdicts_tie():
+    # No conditions or MeSH fields (like 421 of the 702 TREC 2021 trials): concept relevance
+    # has little to go on; the words of the title and the inclusion criteria do.
+    in_criteria = trial("NCT00000001", "A phase 2 study of drug X",
+                        unknown_inclusion("Diagnosis of idiopathic pulmonary fibrosis per ATS guidelines"))
+    in_title = trial("NCT00000002", "Drug Y in pulmonary fibrosis", unknown_inclusion("Adults"))
+    unrelated = trial("NCT00000003", "Drug Z in plaque psoriasis", unknown_inclusion("Plaque psoriasis"))
+    result = match_trials(PATIENT, [unrelated, in_criteria, in_title, *FILLER], as_of=AS_OF, limit=3)
+    assert {t.verdict for t in result.trials} == {"possibly_eligible"}
+    assert set(order(result)[:2]) == {"NCT00000001", "NCT00000002"}
+    top = result.trials[0].score
+    assert top.text_relevance > 0 and top.relevance > 0
+    assert result.trials[2].score.text_relevance < top.text_relevance
+
+
+def test_exclusion_words_do_not_count_as_relevance():
+    excluded_topic = trial("NCT00000004", "A study of drug X",
+                           unknown_inclusion("Adults with chronic cough"),
+                           crit("exc-1", "exclusion", "Idiopathic pulmonary fibrosis", status="unsupported"))
+    scores = TermIndex([excluded_topic, *FILLER]).relevance_of([excluded_topic], profile_query(PATIENT))
+    assert scores["NCT00000004"] == 0.0
+
+
+def test_confident_failure_ranks_last_doubtful_failure_stays_in_tier_with_a_penalty():
+    text = "Idiopathic pulmonary fibrosis"
+    open_trial = trial("NCT00000010", text, unknown_inclusion(text))
+    # the same trial text; the patient (60) is over an age limit
+    too_old = atom(AgeAtom(max_years=50))
+    confident = trial("NCT00000011", text, unknown_inclusion(text),
+                      crit("inc-2", "inclusion", "Aged 50 or younger", too_old, status="compiled"))
+    doubtful = trial("NCT00000012", text, unknown_inclusion(text),
+                     crit("inc-2", "inclusion", "Aged 50 or younger unless approved by the sponsor", too_old,
+                          status="partial"))
+    result = match_trials(PATIENT, [confident, doubtful, open_trial, *FILLER], as_of=AS_OF, limit=30)
+    ranked = order(result)
+    by_id = {t.nct_id: t for t in result.trials}
+    assert by_id["NCT00000011"].verdict == by_id["NCT00000012"].verdict == "ineligible"  # the verdict stays
+    assert by_id["NCT00000011"].score.verdict_tier == 0 and by_id["NCT00000011"].score.doubtful_failures == 0
+    doubt = by_id["NCT00000012"].score
+    assert doubt.verdict_tier == 1 and doubt.doubtful_failures == 1
+    assert doubt.score == round(doubt.relevance - DOUBT_PENALTY, 4)
+    assert ranked.index("NCT00000010") < ranked.index("NCT00000012") < ranked.index("NCT00000011")
+    assert ranked[-1] == "NCT00000011"  # below every unrelated trial that is not ruled out
+
+
+def test_text_relevance_does_not_depend_on_the_candidates():
+    target = trial("NCT00000020", "Pirfenidone in idiopathic pulmonary fibrosis",
+                   unknown_inclusion("Idiopathic pulmonary fibrosis"))
+    catalog = CandidateIndex([target, *FILLER])
+    alone = match_trials(PATIENT, [target], as_of=AS_OF, text_index=catalog.text)
+    among = match_trials(PATIENT, [target, *FILLER[:5]], as_of=AS_OF, text_index=catalog.text)
+    assert alone.trials[0].score == among.trials[0].score
+
+
+def test_candidate_selection_finds_a_trial_by_its_criteria_text():
+    # named only in the inclusion criteria: no conditions, keywords or title words
+    target = trial("NCT00000030", "A phase 2 study of drug X",
+                   unknown_inclusion("Diagnosis of idiopathic pulmonary fibrosis"))
+    catalog = CandidateIndex([target, *FILLER])
+    chosen = catalog.select(PATIENT, as_of=AS_OF, statuses=["RECRUITING"], include_healthy_volunteer_trials=False,
+                            limit=1)
+    assert [t.nct_id for t in chosen.trials] == ["NCT00000030"]
+
+
+def test_note_query_words_are_the_patients_own():
+    found = extract_profile("58 year old woman with idiopathic pulmonary fibrosis. Denies asthma. "
+                            "Mother had breast cancer.", as_of=AS_OF)
+    words = note_query_text(found.facts).lower()
+    assert "pulmonary fibrosis" in words
+    assert "asthma" not in words and "breast" not in words
+
+
+def test_failures_of_a_full_evaluation_and_ties_by_nct_id():
+    class Result:
+        def __init__(self, id, kind, outcome, status):
+            self.id, self.kind, self.outcome, self.status = id, kind, outcome, status
+
+    results = [Result("registry-age", "inclusion", "not_met", "registry"),
+               Result("inc-1", "inclusion", "not_met", "partial"),
+               Result("exc-1", "exclusion", "met", "compiled"),
+               Result("exc-2", "exclusion", "not_met", "partial")]
+    assert failures_of(results) == (2, 1)
+    a = score_parts("possibly_eligible", 0.5, 0.5, None, text_relevance=0.5)
+    assert sorted([("NCT2", a), ("NCT1", a)], key=lambda p: sort_key(p[1], p[0]))[0][0] == "NCT1"
