@@ -193,3 +193,17 @@ def xref_covers(xref: str, concept_id: str) -> bool:
             return lo <= code[:3] <= hi
         return code == ref or code.startswith(ref + ".") or (len(ref) > 3 and code.startswith(ref))
     return xref == concept_id
+
+
+@lru_cache(maxsize=1)
+def hpo_symptoms() -> frozenset[str]:
+    """HPO terms that ICD-10-CM files as a symptom or sign (chapter R: "Symptoms, signs
+    and abnormal clinical and laboratory findings"), matched by name or exact synonym:
+    cough, palpitations, dyspnea, chest pain, fever ...
+
+    HPO puts such findings under the organ system they concern (cough under
+    "Abnormality of the respiratory system"), which the lexicon's broad disease concepts
+    cross-reference; a symptom is not a disease of that system.
+    """
+    symptom_names = {name for name, cid in icd_index().names.items() if cid.startswith("icd10cm:R")}
+    return frozenset(cid for name, cid in hpo_index().names.items() if name in symptom_names)

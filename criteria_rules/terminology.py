@@ -152,11 +152,36 @@ def _elided(words: list[str | None], covered: list[bool], mentions: list[Mention
     return found
 
 
+@lru_cache(maxsize=20000)
+def _specific(phrase: str, concept_id: str) -> str:
+    """The most specific id for a lexicon synonym.
+
+    The curated lists group specific diseases under one concept ("atrial fibrillation" is
+    a synonym of ``arrhythmia``, "bronchiectasis" of ``lung_disease``) so that they reach
+    the broad rules. Read as the broad concept, a rule about the specific disease would
+    be met by anything else below the broad one (palpitations -> "atrial fibrillation").
+    When a terminology names the phrase exactly and that term lies below the lexicon
+    concept, the term is used: it still reaches the broad concept through its ancestors.
+    """
+    c = concept(concept_id)
+    if c is None or c.kind != "condition" or c.get("status") or c.get("subtype"):
+        return concept_id
+    if phrase in (normalise_term(c.label), normalise_term(c.id.replace("_", " "))):
+        return concept_id
+    specific = fallback_terms.fallback_names().get(phrase)
+    if specific is None or any(fallback_terms.xref_covers(x, specific) for x in c.xrefs):
+        return concept_id  # the terminology's term is the lexicon concept itself
+    return specific if concept_id in ancestors(specific) else concept_id
+
+
 def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Mention]:
     """Concept mentions in a sequence of normalised words (see _longest_matches)."""
     covered = [False] * len(words)
     curated = _curated()
     mentions = _longest_matches(words, covered, curated.phrases.get, curated.max_len, "lexicon")
+    if fallbacks:
+        mentions = [Mention(m.start, m.end, _specific(" ".join(w for w in words[m.start:m.end] if w), m.concept_id),
+                            m.source) for m in mentions]
     mentions += _elided(words, covered, mentions)
     if fallbacks:
         # HPO and ICD-10-CM share one dict (HPO wins a shared name), so one pass reads both
@@ -191,7 +216,10 @@ def ancestors(concept_id: str) -> frozenset[str]:
     if concept_id.startswith("hpo:"):
         hpo_ids = fallback_terms.hpo_index().ancestors(concept_id)
         result |= hpo_ids
-        result |= _lexicon_xrefs_for(hpo_ids)
+        # a symptom reaches the lexicon concepts that name it, not the diseases of the
+        # organ system HPO files it under (cough is not a lung disease)
+        symptom = concept_id in fallback_terms.hpo_symptoms()
+        result |= _lexicon_xrefs_for({concept_id} if symptom else hpo_ids)
     elif concept_id.startswith("icd10cm:"):
         code = concept_id.split(":", 1)[1]
         result |= {f"icd10cm:{a}" for a in fallback_terms.icd_index().ancestors(code)}
