@@ -57,6 +57,7 @@ class _Item:
     closure: frozenset[str]
     words: frozenset[str]
     name: str
+    ids: frozenset[str] = frozenset()  # the concepts the item names itself (not their ancestors)
 
 
 def _item(fact, text: str | None, code) -> _Item:
@@ -67,7 +68,7 @@ def _item(fact, text: str | None, code) -> _Item:
         ids += concepts.code_concepts(code.system, code.code, code.display)
     name = text or (code.display if code is not None and code.display else (code.code if code else ""))
     all_words = concepts.words(text or "") | concepts.words(code.display or "" if code else "")
-    return _Item(fact, concepts.closure(ids), all_words, name)
+    return _Item(fact, concepts.closure(ids), all_words, name, frozenset(ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class _ItemIndex:
     present_closure: frozenset[str]
     present_words: frozenset[str]
     denied_closure: frozenset[str]
-    denied_specific: frozenset[str]  # denied_closure without the generic ``term:`` ids
+    denied_specific: frozenset[str]  # the concepts denied items name, without generic ``term:`` ids
     denied_words: frozenset[str]
 
 
@@ -93,9 +94,10 @@ def _index(items: list[_Item]) -> _ItemIndex:
     present = tuple(i for i in items if i.fact.present)
     denied = tuple(i for i in items if not i.fact.present)
     denied_closure = frozenset().union(*(i.closure for i in denied))
+    denied_ids = frozenset().union(*(i.ids for i in denied))
     return _ItemIndex(present, denied, frozenset().union(*(i.closure for i in present)),
                       frozenset().union(*(i.words for i in present)), denied_closure,
-                      frozenset(c for c in denied_closure if not c.startswith("term:")),
+                      frozenset(c for c in denied_ids if not c.startswith("term:")),
                       frozenset().union(*(i.words for i in denied)))
 
 
@@ -182,12 +184,13 @@ def negation_covers(concept: str, item: _Item) -> bool:
     """Does a patient's explicit "no X" rule out ``concept``? (no hepatitis -> no hepatitis B)"""
     if concept in item.closure:
         return True
-    if item.closure & concepts.ancestors(concept):
-        # "no hepatitis" covers hepatitis_b when hepatitis is among hepatitis_b's ancestors;
-        # but the generic fallback term must not match everything it shares a word with.
-        specific = {c for c in item.closure if not c.startswith("term:")}
-        if specific & concepts.ancestors(concept):
-            return True
+    # "no hepatitis" covers hepatitis_b when hepatitis is among hepatitis_b's ancestors:
+    # the concept the patient denies, not its own ancestors ("no fever" says nothing of
+    # bronchiectasis, though both are phenotypic abnormalities); and the generic
+    # fallback term must not match everything it shares a word with.
+    specific = {c for c in item.ids if not c.startswith("term:")}
+    if specific & concepts.ancestors(concept):
+        return True
     needed = _concept_words(concept)
     return bool(needed) and needed <= item.words
 
