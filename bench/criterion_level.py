@@ -13,11 +13,12 @@ onto the expert's vocabulary:
 - exclusion: triggered -> excluded, not triggered -> not excluded, unknown -> not enough
   information, not_applicable -> not applicable.
 
-The note protocol says that what a note does not mention counts as absent *for
-exclusions*; the extractor sets ``absent_means_no`` on the profile. For inclusions the
-annotators answer "not enough information" when the note is silent, so by default an
-inclusion is evaluated with ``absent_means_no`` off; the other choice is measured in the
-same run and printed too (``--absent-for-inclusions`` makes it the headline figure).
+The note protocol says that what a note does not mention counts as absent; the
+extractor sets ``absent_means_no`` on the profile, and every row is evaluated with it, as
+the service would. The evaluator's "silence may only help" rule (matching.evaluate)
+keeps an inclusion from failing merely because the note is silent. For comparison the
+run also evaluates inclusions with ``absent_means_no`` off (pure open world) and prints
+that figure (``--open-world-inclusions`` makes it the headline).
 
 Output: a confusion matrix (rich table), per-type accuracy and, as the last line,
 ``accuracy=... n=...``.
@@ -188,7 +189,7 @@ def evaluate_row(row: Row, ruleset, facts_by_absence: dict[bool, object], absent
                       facts_used=[f for p in parts for f in p.facts_used])
 
 
-def run(rows: list[Row], *, as_of: dt.date = DEFAULT_AS_OF, absent_for_inclusions: bool = False,
+def run(rows: list[Row], *, as_of: dt.date = DEFAULT_AS_OF, absent_for_inclusions: bool = True,
         progress=None) -> CriterionReport:
     """Compile every criterion (one batch), extract every distinct note once, evaluate."""
     from criteria_rules import compile_many
@@ -277,7 +278,7 @@ def print_report(report: CriterionReport, console, *, errors: int = 0) -> None:
     console.print(f"{report.n} rows, {report.notes} distinct notes in {report.seconds:.1f}s")
 
 
-def run_and_print(path: Path, *, as_of: dt.date = DEFAULT_AS_OF, absent_for_inclusions: bool = False,
+def run_and_print(path: Path, *, as_of: dt.date = DEFAULT_AS_OF, absent_for_inclusions: bool = True,
                   errors: int = 0, dump: Path | None = None, out=None) -> CriterionReport:
     from rich.console import Console
 
@@ -301,8 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.criterion_level", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="TrialGPT criterion-level JSONL file")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=DEFAULT_AS_OF)
-    parser.add_argument("--absent-for-inclusions", action="store_true",
-                        help="evaluate inclusions with absent_means_no on (default: off)")
+    parser.add_argument("--open-world-inclusions", action="store_true",
+                        help="evaluate inclusions with absent_means_no off (default: on, as the note protocol says)")
     parser.add_argument("--errors", type=int, default=0, help="print up to N misclassified rows")
     parser.add_argument("--dump", type=Path, default=None, help="write per-row results as JSONL")
     args = parser.parse_args(argv)
@@ -310,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not a file: {args.data}", file=sys.stderr)
         return 2
     try:
-        run_and_print(args.data, as_of=args.as_of, absent_for_inclusions=args.absent_for_inclusions,
+        run_and_print(args.data, as_of=args.as_of, absent_for_inclusions=not args.open_world_inclusions,
                       errors=args.errors, dump=args.dump)
     except BenchDataError as error:
         print(str(error), file=sys.stderr)

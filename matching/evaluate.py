@@ -15,6 +15,14 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   words were not read.
 - Registry fields (age range, sex, "no healthy volunteers") are synthetic criteria with
   status ``registry``; a missing limit is simply no criterion.
+- Silence may only help. A complete record (``absent_means_no``) lets what it does not
+  mention count as absent: an exclusion it does not mention is not triggered, and a
+  negated inclusion ("not pregnant", "no prior chemotherapy") is met. But an inclusion
+  does not *fail* merely because the record is silent: an inclusion that comes out
+  ``not_met`` is judged again with silence read as unknown (``PatientFacts.open_world``),
+  and that outcome stands ("Diagnosis of X" with X unmentioned is unknown, not "not met";
+  with "no X" stated it is not met). Profiles that are not complete records read silence
+  as unknown throughout (DESIGN: a fact not given is unknown, never "no").
 """
 
 from __future__ import annotations
@@ -78,6 +86,8 @@ class Evaluation:
     question_ids: list[str] = field(default_factory=list)
     question_atoms: dict[str, object] = field(default_factory=dict)  # question id -> an atom it settles
     judge: object = None  # the atom evaluator bound to this patient and evaluation
+    facts: PatientFacts | None = None
+    open_judge: object = None  # the same for facts.open_world (built when first needed)
 
     def to_result(self) -> TrialResult:
         return TrialResult.model_construct(
@@ -93,7 +103,7 @@ def evaluate_trial(trial: TrialSummary, profile: PatientProfile, as_of: dt.date,
 
 def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluation:
     """Outcomes of every criterion and the verdict, without rendering reasons."""
-    evaluation = Evaluation(nct_id=trial.nct_id)
+    evaluation = Evaluation(nct_id=trial.nct_id, facts=facts)
     evaluation.judge = _atom_judge(facts, evaluation)
     outcomes = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
                 for c in registry_criteria(trial, facts.profile)]
@@ -220,7 +230,19 @@ _APPLIES = Judged(True)
 
 def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,
                         *, registry: bool = False) -> CriterionOutcome:
-    judge = evaluation.judge
+    result = _evaluate_once(criterion, nct_id, facts, evaluation, registry=registry)
+    if result.outcome == "not_met" and criterion.kind == "inclusion" and facts.profile.absent_means_no:
+        # silence may only help (module docs): fail an inclusion only on what was said.
+        # Its sub-criteria are still shown as the complete record settles each of them.
+        open_world = _evaluate_criterion(criterion, nct_id, facts.open_world, evaluation, registry=registry)
+        open_world.children = result.children
+        result = open_world
+    return result
+
+
+def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,
+                   *, registry: bool = False) -> CriterionOutcome:
+    judge = evaluation.judge if facts is evaluation.facts else _open_world_judge(facts, evaluation)
     children = [_evaluate_criterion(c, nct_id, facts, evaluation, registry=registry) for c in criterion.children]
     status = "registry" if registry else criterion.status
     kind = criterion.kind
@@ -286,6 +308,12 @@ def _atom_judge(facts: PatientFacts, evaluation: Evaluation):
             evaluation.question_atoms.setdefault(finding.question_id, atom)
         return finding.value, finding
     return judge
+
+
+def _open_world_judge(facts: PatientFacts, evaluation: Evaluation):
+    if evaluation.open_judge is None:
+        evaluation.open_judge = _atom_judge(facts, evaluation)
+    return evaluation.open_judge
 
 
 def _facts_used(findings: tuple[AtomFinding, ...]) -> list[str]:

@@ -138,6 +138,18 @@ class PatientFacts:
         self.memo: dict[int, AtomFinding] = {}
         # Outcomes by criterion shape (matching.outcomes): many trials share criteria.
         self.outcomes: dict[int, str] = {}
+        self._open_world: PatientFacts | None = None
+
+    @property
+    def open_world(self) -> "PatientFacts":
+        """The same facts read without ``absent_means_no`` (silence is unknown): an
+        inclusion must not fail merely because a complete record is silent (see
+        :mod:`matching.evaluate`). Built once, on first use."""
+        if not self.profile.absent_means_no:
+            return self
+        if self._open_world is None:
+            self._open_world = PatientFacts(self.profile.model_copy(update={"absent_means_no": False}), self.as_of)
+        return self._open_world
 
     def answer(self, question_id: str):
         return self.answers.get(question_id, _MISSING)

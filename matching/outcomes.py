@@ -185,6 +185,14 @@ def criterion_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> 
 
 
 def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
+    outcome = _decide_once(plan, nct_id, facts)
+    if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
+        # silence may only help (matching.evaluate): fail an inclusion only on what was said
+        return criterion_outcome(plan, nct_id, facts.open_world)
+    return outcome
+
+
+def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     applies: Truth = True
     if plan.applies_if is not None:
         applies = expr_value(plan.applies_if, facts)

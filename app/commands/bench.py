@@ -22,8 +22,9 @@ def criteria(
     data: Path = typer.Option(..., "--data", help="TrialGPT criterion-level JSONL (note x criterion x expert label)."),
     as_of: str = typer.Option("2020-01-01", "--as-of", help="Day that relative dates in the notes count back from."),
     absent_for_inclusions: bool = typer.Option(
-        False, "--absent-for-inclusions/--unknown-for-inclusions",
-        help="Treat what a note does not mention as absent for inclusions too (exclusions always do)."),
+        True, "--absent-for-inclusions/--unknown-for-inclusions",
+        help="Read inclusions against the note as a complete record (the default; the evaluator keeps silence "
+             "from failing an inclusion) or with silence as unknown."),
     errors: int = typer.Option(0, "--errors", help="Print up to N misclassified rows."),
     dump: Path = typer.Option(None, "--dump", help="Write per-row results as JSON Lines."),
 ) -> None:

@@ -1,0 +1,60 @@
+"""Silence may only help: a complete record's silence settles exclusions and negated
+inclusions, but never makes an inclusion fail (matching.evaluate module docs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from criteria_rules import compile_eligibility
+from matching.evaluate import evaluate_trial_detailed
+from matching.facts import PatientFacts
+from matching.outcomes import judge_trial
+from matching.profile import PatientProfile
+from matching.trial import TrialSummary
+
+AS_OF = dt.date(2024, 1, 1)
+TEXT = """Inclusion Criteria:
+- Diagnosis of asthma
+- Not pregnant
+Exclusion Criteria:
+- History of tuberculosis
+"""
+
+
+def judged(**profile):
+    trial = TrialSummary(nct_id="NCT00000001", rules=compile_eligibility(TEXT))
+    evaluation = evaluate_trial_detailed(trial, PatientFacts(PatientProfile(**profile), AS_OF))
+    fast = judge_trial(trial, PatientFacts(PatientProfile(**profile), AS_OF))
+    assert fast.verdict == evaluation.verdict  # the fast path follows the same rule
+    return [c.outcome for c in evaluation.criteria if c.status != "registry"], evaluation.verdict
+
+
+def test_complete_record_silent_on_an_inclusion_leaves_it_unknown():
+    outcomes, verdict = judged(sex="female", age_years=30, absent_means_no=True)
+    # asthma unmentioned: unknown, not "not met"; "not pregnant" and the exclusion: settled
+    assert outcomes == ["unknown", "met", "not_met"]
+    assert verdict == "possibly_eligible"
+
+
+def test_an_explicit_no_still_fails_the_inclusion():
+    outcomes, verdict = judged(sex="female", age_years=30, absent_means_no=True,
+                               conditions=[{"text": "asthma", "present": False}])
+    assert outcomes[0] == "not_met" and verdict == "ineligible"
+
+
+def test_complete_record_with_everything_said_is_eligible():
+    outcomes, verdict = judged(sex="female", age_years=30, absent_means_no=True, conditions=[{"text": "asthma"}])
+    assert outcomes == ["met", "met", "not_met"] and verdict == "eligible"
+
+
+def test_a_stated_fact_fails_an_inclusion_even_in_a_complete_record():
+    outcomes, _ = judged(sex="female", age_years=30, pregnant=True, absent_means_no=True, conditions=[{"text": "asthma"}])
+    assert outcomes[1] == "not_met"
+
+
+@pytest.mark.parametrize("complete", [False])
+def test_without_a_complete_record_silence_is_unknown(complete):
+    outcomes, _ = judged(sex="female", age_years=30, absent_means_no=complete)
+    assert outcomes == ["unknown", "unknown", "unknown"]
