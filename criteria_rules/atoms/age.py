@@ -16,7 +16,7 @@ _NUM2 = rf"(?P<b>{NUMBER})"
 
 _RANGE = re.compile(
     rf"(?:(?P<ageword>{_AGE_WORD})\s*(?:of|:|is|from|between|range|in the range of|within)?\s*(?:of|from|between)?\s*)?(?:between\s+(?:the\s+)?(?:ages\s+of\s+)?)?"
-    rf"{_NUM}\s*(?:{_UNIT}\s*(?:old|of age)?)?\s*(?:-|–|—|to|and|through|~|until)\s*{_NUM2}\s*(?P<unit2>years?|yrs?|months?|mos?|weeks?|days?)?\b"
+    rf"{_NUM}\s*(?:{_UNIT}\s*(?:old|of age)?)?\s*(?:-|–|—|to|and|through|~|until)\s*(?:≤|<=|=<)?\s*{_NUM2}\s*(?P<unit2>years?|yrs?|months?|mos?|weeks?|days?)?\b"
     r"(?P<tail>\s*(?:years?\s*)?(?:old|of age|inclusive|\(inclusive\))?)",
     re.I,
 )
@@ -31,14 +31,58 @@ _BOUND_SUFFIX = re.compile(
 )
 _AGE_CONTEXT_BEFORE = re.compile(
     r"\b(?:ages?|aged|old|adults?|children|patients?|subjects?|participants?|volunteers?|men|women|males?|females?|"
-    r"individuals?|persons?|people|boys|girls|infants?|adolescents?|neonates?|donors?|recipients?)\W*$",
+    r"individuals?|persons?|people|boys|girls|infants?|adolescents?|neonates?|donors?|recipients?)\W*(?:(?:ranging|range)\s+)?(?:from\s+)?$",
     re.I,
 )
 _NOT_AGE_BEFORE = re.compile(r"\b(?:for|within|since|past|last|previous|after|before|duration|history|over the|survival|prognosis)\s*$", re.I)
-# Ages of someone or something other than the patient now.
-_OTHER_AGE = re.compile(r"\b(?:onset|diagnos\w*|donors?|duration|gestation\w*|fetal|maternal|mothers?|survival|prognosis|expectancy|persons over|parents?)\b", re.I)
+# Ages of someone or something other than the patient now: another person (donor,
+# partner, caregiver, parent), an onset or diagnosis age, a gestation, a typical age.
+_OTHER_AGE = re.compile(
+    r"\b(?:onset|donors?|duration|gestation\w*|fetal|maternal|mothers?|fathers?|survival|prognosis|expectancy|persons over|"
+    r"parents?|partners?|spouses?|caregivers?|care\s*givers?|siblings?|typically|usually)\b",
+    re.I,
+)
+# "diagnosed at 40", "age at diagnosis": the age then, not now ("patients aged 18-65 who
+# were diagnosed with ..." is the patient's age now).
+_AT_DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnos\w*\s+(?:at|before|after|under|over|between|prior to|by)|at\s+(?:the\s+time\s+of\s+)?diagnosis)\b[^.;]{0,15}$", re.I)
+_AT_DIAGNOSIS_AFTER = re.compile(r"^\W*(?:years?\s+)?(?:of\s+age\s+)?(?:at|of|before|by)\s+(?:the\s+time\s+of\s+)?(?:initial\s+|first\s+)?(?:diagnosis|onset|presentation)", re.I)
+# "2 years or more post-prostatectomy", ">= 2 years from completion": a time span.
+_DURATION_AFTER = re.compile(
+    r"^\s*(?:or\s+(?:more|longer)\s+)?(?:post\w*|after|from|since|ago|prior|before|following|earlier|of\s+(?:follow|treatment|therapy|disease|illness|symptoms|remission))\b",
+    re.I,
+)
+# "if 10 years or older", "for participants 1 to 18 years of age", "in children older than
+# 6": the age chooses when the rest of the criterion applies (applies_if), it is no bound.
+_CONDITION_BEFORE = re.compile(
+    r"\b(?:if|when|for|in|unless)\s+(?:the\s+)?(?:(?:adult|paediatric|pediatric|female|male)\s+)?"
+    r"(?:(?:patients?|participants?|subjects?|children|adults?|persons?|people|individuals?|women|men|males?|females?|those|minors?|girls|boys)\s+)?"
+    r"(?:who\s+are\s+|aged?\s+|of\s+age\s+)?$",
+    re.I,
+)
+# "women of childbearing potential (>= 10 years of age) must ...", "mature minors (12-17
+# years of age)": a parenthesised age defining a subgroup, also a condition.
+_SUBGROUP_BEFORE = re.compile(r"\b(?:childbearing|reproductive)\s+(?:potential|age)\s*\(\s*$|\bminors?\s*\(\s*$", re.I)
+# "at least 3 adult patients", "3 patients >= 12 years": enrolment counts of a cohort.
+_COUNT = r"\b(?:at least|at most|a total of)?\s*(?:\d+|two|three|four|five|six|ten)\s+"
+_COUNT_BEFORE = re.compile(_COUNT + r"(?:(?:adult|paediatric|pediatric)\s+)?(?:patients?|subjects?|participants?|children)\s*$", re.I)
+_COUNT_BEFORE_ADULT = re.compile(_COUNT + "$", re.I)
 _AGE_NEAR = re.compile(r"\bage\b|\baged\b", re.I)
-_ADULT = re.compile(r"\badults?\b(?!\s+(?:onset|respiratory|form))", re.I)
+# "adult" is the patient's age when it names the patients ("Adults", "adult male patients",
+# "adults with asthma"), not in "adult caregiver", "adult periodontitis", "hemoglobin adult
+# type", nor "children and adults" (any age).
+_ADULT = re.compile(
+    r"\b(?:adults\b(?!\s+(?:caregivers?|care\s*givers?|study partners?|partners?|relatives?|family|guardians?|donors?|onset|type|form))"
+    r"|adult\b(?=\s*(?:$|[.,;:()]|(?:(?:male|female|men|women)\s+)?(?:patients?|subjects?|participants?|volunteers?|men|women|males?|females?|persons?|"
+    r"people|individuals?|candidates?|recipients?|outpatients?|inpatients?)\b)))",
+    re.I,
+)
+_ANY_AGE = re.compile(r"\b(?:child(?:ren)?|p(?:a)?ediatric|adolescents?|infants?|minors?)\s+(?:and|or|&|/)\s+adults?\b|\badults?\s+(?:and|or|&|/)\s+(?:child(?:ren)?|p(?:a)?ediatric|adolescents?)", re.I)
+# "4.18-65 years": a list number "4." run into the age.
+_RUN_IN_NUMBER = re.compile(r"^(\d)\.(\d\d)$")
+# "40 - 50 years of age or older": the upper number is no bound.
+_OR_OLDER_AFTER = re.compile(r"^\s*(?:years?\s*)?(?:of\s+age\s*)?(?:or|and)\s+(?:older|above|over|more)\b", re.I)
+# joins two bounds of one age: ">= 12 months and <= 18 years of age", "Age >= 18 years, <= 30 years"
+_BOUND_JOIN = re.compile(r"^\s*(?:of\s+)?(?:,|and|to|-|–)\s*$", re.I)
 _TO_YEARS = {"y": 1.0, "m": 1 / 12, "w": 7 / 365, "d": 1 / 365}
 
 
@@ -47,10 +91,36 @@ def _years(value: float, unit: str | None) -> float:
     return round(value * factor, 4)
 
 
-def _has_age_context(text: str, m: re.Match, outline: list[str]) -> bool:
+def _age_role(text: str, m: re.Match, outline: list[str]) -> str | None:
+    """"expr" for the patient's age now, "applies_if" for an age that says when the
+    criterion applies, None when the number is no age of the patient (someone else's,
+    a duration, an onset age, a count of patients of that age)."""
     before = text[max(0, m.start() - 40) : m.start()]
-    if _OTHER_AGE.search(before) or _OTHER_AGE.search(text[m.end() : m.end() + 25]):
-        return False
+    after = text[m.end() : m.end() + 40]
+    if _OTHER_AGE.search(before) or _OTHER_AGE.search(after[:25]):
+        return None
+    if _AT_DIAGNOSIS_BEFORE.search(before) or _AT_DIAGNOSIS_AFTER.search(after):
+        return None
+    if _COUNT_BEFORE.search(before):
+        return None
+    explicit = bool(m.groupdict().get("ageword")) or bool(re.search(r"\bage\b|of age|\bold\b", m.group(0), re.I))
+    if not explicit and _DURATION_AFTER.search(after):
+        return None
+    if not _is_age(text, m, outline, before):
+        return None
+    if _CONDITION_BEFORE.search(before) or _SUBGROUP_BEFORE.search(before):
+        return "applies_if"
+    return "expr"
+
+
+def _age_role_other_ok(text: str, m: re.Match) -> bool:
+    """Not someone else's age nor a duration (for a bound joined to an age bound)."""
+    before = text[max(0, m.start() - 40) : m.start()]
+    after = text[m.end() : m.end() + 40]
+    return not (_OTHER_AGE.search(before) or _DURATION_AFTER.search(after) or _COUNT_BEFORE.search(before))
+
+
+def _is_age(text: str, m: re.Match, outline: list[str], before: str) -> bool:
     if m.groupdict().get("ageword"):
         return True
     unit = m.groupdict().get("unit") or m.groupdict().get("unit2")
@@ -59,6 +129,9 @@ def _has_age_context(text: str, m: re.Match, outline: list[str]) -> bool:
         return True
     if any(h.strip().lower().startswith("age") for h in outline[-1:]):
         return True
+    unit2 = m.groupdict().get("unit2") or ""
+    if unit2.lower().startswith("y") and re.search(r"\bbetween\s*$", before + m.group(0)[:8], re.I):
+        return True  # "between 6 months and 17 years"
     if _NOT_AGE_BEFORE.search(before):
         return False
     if not (unit and unit.lower().startswith("y")):
@@ -82,34 +155,78 @@ def extract(ctx: CriterionContext) -> list[Found]:
     def free(m: re.Match) -> bool:
         return not any(m.start() < e and s < m.end() for s, e in taken)
 
+    pending: list[tuple[re.Match, dict]] = []  # bounds read as ages only when joined to one
+
+    def add(m: re.Match, role: str, fields: dict, start: int | None = None) -> None:
+        f = make(ctx, m.start() if start is None else start, m.end(), AgeAtom, **fields)
+        f.role = role
+        found.append(f)
+        taken.append((m.start(), m.end()))
+
+    def run_in(m: re.Match) -> tuple[float | None, int | None]:
+        """The first number, without a list number run into it ("2.18 to 65" -> 18)."""
+        raw = m.group("a")
+        r = _RUN_IN_NUMBER.match(raw)
+        if r and not text[: m.start("a")].strip(" \t") or r and re.search(r"[;:,.)\n]\s*$", text[: m.start("a")]):
+            return float(r.group(2)), m.start("a") + 2
+        return number_of(raw), None
+
     for m in _RANGE.finditer(text):
-        if not free(m) or not _has_age_context(text, m, ctx.outline):
+        if not free(m):
             continue
-        a, b = number_of(m.group("a")), number_of(m.group("b"))
+        role = _age_role(text, m, ctx.outline)
+        if role is None:
+            continue
+        a, start = run_in(m)
+        b = number_of(m.group("b"))
         unit = m.group("unit") or m.group("unit2")
         if a is None or b is None or a > b or b > 130:
             continue
-        found.append(make(ctx, m.start(), m.end(), AgeAtom, min_years=_years(a, unit), max_years=_years(b, m.group("unit2") or unit)))
-        taken.append((m.start(), m.end()))
+        fields = {"min_years": _years(a, unit)}
+        if not _OR_OLDER_AFTER.match(text[m.end() : m.end() + 30]):
+            fields["max_years"] = _years(b, m.group("unit2") or unit)
+        add(m, role, fields, start if start is not None and m.start() == m.start("a") else None)
     for pattern in (_BOUND_PREFIX, _BOUND_SUFFIX):
         for m in pattern.finditer(text):
-            if not free(m) or not _has_age_context(text, m, ctx.outline):
+            if not free(m):
                 continue
-            value = number_of(m.group("a"))
+            value, _ = run_in(m)
             cmp = comparator_of(m.groupdict().get("cmp"), m.groupdict().get("cmp2"))
             if value is None or cmp is None or cmp == "==" or value > 130:
                 continue
             years = _years(value, m.group("unit"))
             if cmp in (">=", ">"):
-                atom_fields = {"min_years": years, "min_inclusive": cmp == ">="}
+                fields = {"min_years": years, "min_inclusive": cmp == ">="}
             else:
-                atom_fields = {"max_years": years, "max_inclusive": cmp == "<="}
-            found.append(make(ctx, m.start(), m.end(), AgeAtom, **atom_fields))
-            taken.append((m.start(), m.end()))
+                fields = {"max_years": years, "max_inclusive": cmp == "<="}
+            role = _age_role(text, m, ctx.outline)
+            if role is None:
+                pending.append((m, fields))
+                continue
+            add(m, role, fields)
+    # a bound joined to an age bound is an age too ("≥ 12 months and ≤ 18 years of age")
+    changed = True
+    while changed and pending and found:
+        changed = False
+        for m, fields in list(pending):
+            for f in found:
+                gap = text[m.end() : f.start] if m.end() <= f.start else text[f.end : m.start()]
+                # the other end of the same age: one lower and one upper bound
+                other_end = ("min_years" in fields) != (f.atom.min_years is not None)
+                if other_end and free(m) and _BOUND_JOIN.match(gap) and _age_role_other_ok(text, m):
+                    add(m, f.role, fields)
+                    pending.remove((m, fields))
+                    changed = True
+                    break
     if not found:
         m = _ADULT.search(text)
-        if m and not ctx.is_claimed(m.start(), m.end()):
-            found.append(make(ctx, m.start(), m.end(), AgeAtom, min_years=18.0))
+        if m and not ctx.is_claimed(m.start(), m.end()) and not _ANY_AGE.search(text):
+            before = text[max(0, m.start() - 40) : m.start()]
+            if not _COUNT_BEFORE_ADULT.search(before) and not _OTHER_AGE.search(before[-15:]):
+                f = make(ctx, m.start(), m.end(), AgeAtom, min_years=18.0)
+                if _CONDITION_BEFORE.search(before):
+                    f.role = "applies_if"
+                found.append(f)
     for f in found:
         ctx.claim(f.start, f.end)
     return found

@@ -1,0 +1,104 @@
+"""Whose age is it: the patient's age now is an age atom of the criterion; an age that
+says when the criterion applies is its applies_if; someone else's age, an onset age, a
+duration or a count of patients is no age atom of the patient."""
+
+from __future__ import annotations
+
+import pytest
+
+from criteria_rules import compile_eligibility
+from criteria_rules.ir import AgeAtom, iter_atoms, iter_criteria
+
+
+def _criterion(text: str, kind: str = "Inclusion"):
+    rs = compile_eligibility(f"{kind} Criteria:\n- {text}")
+    [c] = [c for c in iter_criteria(rs.criteria) if text.startswith(c.text.strip()[:20])][:1]
+    return c
+
+
+def body_ages(text: str, kind: str = "Inclusion") -> list[tuple]:
+    c = _criterion(text, kind)
+    return [(a.min_years, a.max_years) for a in iter_atoms(c.expr) if isinstance(a, AgeAtom)]
+
+
+def condition_ages(text: str) -> list[tuple]:
+    c = _criterion(text)
+    return [(a.min_years, a.max_years) for a in iter_atoms(c.applies_if) if isinstance(a, AgeAtom)]
+
+
+@pytest.mark.parametrize(
+    "text, bounds",
+    [
+        ("Aged 1 to 14 years", [(1, 14)]),
+        ("Age >= 18", [(18, None)]),
+        ("18 years or older", [(18, None)]),
+        ("Adults", [(18, None)]),
+        ("18-75 years", [(18, 75)]),
+        ("Patients under 65 years", [(None, 65)]),
+        ("Patients over 65 years", [(65, None)]),
+        ("Patients up to 65 years of age", [(None, 65)]),
+        ("Between 18 and 75 years of age", [(18, 75)]),
+        ("Age 6 months to 17 years", [(0.5, 17)]),
+        ("Infants between 6 months and 17 years", [(0.5, 17)]),
+        ("Subjects of postnatal age between 3 to 30 days", [(round(3 / 365, 4), round(30 / 365, 4))]),
+        # the patient's age, even though other words follow
+        ("Adult male patients ranging from 25 to 70 years.", [(25, 70)]),
+        ("Adult patients (age 14-60 years) who were diagnosed as lupus nephritis", [(14, 60)]),
+        ("Male and female patients ≥ 12 months and ≤ 18 years of age at inclusion", [(1, 18)]),
+        ("Male or female patients aged between 0 and ≤55 years", [(0, 55)]),
+        ("Women aged 40 to 50 years of age or older who have not gone through menopause", [(40, None)]),
+        # a list number run into the age ("2." then "18 Years to 65")
+        ("Signed the informed consent; 2.18 Years to 65 Years old, BMI between 18 and 30", [(18, 65)]),
+    ],
+)
+def test_patient_age(text, bounds):
+    assert body_ages(text) == bounds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Donor aged 18 to 60 years",
+        "Subject's sexual partner < 18 years of age",
+        "Has one identified adult caregiver who is able to read and speak the language",
+        "Age at diagnosis 40 years or older",
+        "Diagnosed before 5 years of age",
+        "2 years or more postprostatectomy with PSA level ≤ 0.04 ng/mL",
+        "Participants ≥2 years from completion of radiation therapy",
+        "Patients with adult periodontitis",
+        "Diabetes documented by hemoglobin adult type 1 component (A1C) > 7%",
+        "Patients (children and adults) developing acute or chronic GvHD after HSCT",
+        "Puberty defined as Tanner III or more in male patients (typically age ≥ 13 years)",
+        "At least 3 adult patients and at least 3 patients ≥12 to <18 years will be treated",
+    ],
+)
+def test_no_patient_age(text):
+    assert body_ages(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, bounds",
+    [
+        ("Karnofsky score 60% or greater if 10 yrs old or older", [(10, None)]),
+        ("For participants 1 to 18 years of age, renal function is estimated with the Schwartz equation", [(1, 18)]),
+        ("Female participants of childbearing potential (≥ 10 years of age) must use contraception", [(10, None)]),
+        ("Reduced lung function (in children older than 6 years: FEV1 < 70%)", [(6, None)]),
+    ],
+)
+def test_age_as_condition(text, bounds):
+    assert body_ages(text) == []
+    assert condition_ages(text) == bounds
+
+
+def test_joined_bounds_need_the_other_end():
+    # "> 3 months" is a duration of the injury, not the other end of "age > 18 years"
+    assert body_ages("CNS injury > 3 months age > 18 years willing to give consent") == [(18, None)]
+
+
+def test_exclusive_bounds_kept():
+    rs = compile_eligibility("Inclusion Criteria:\n- Older than 17 years\n- Younger than 76 years")
+    ages = [a for c in iter_criteria(rs.criteria) for a in iter_atoms(c.expr) if isinstance(a, AgeAtom)]
+    assert [(a.min_years, a.min_inclusive, a.max_years, a.max_inclusive) for a in ages] == [
+        (17, False, None, True),
+        (None, True, 76, False),
+    ]
