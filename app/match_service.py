@@ -39,7 +39,7 @@ from matching.profile import PatientProfile
 from matching.questions import MAX_QUESTIONS
 from matching.rank import failures_of, score_parts
 from matching.relevance import patient_topics, relevance
-from matching.text_relevance import TermIndex, profile_query
+from matching.text_relevance import TermIndex, query_terms
 from matching.results import MatchMeta, MatchResult, NearestSite, Question, TrialMatch
 from matching.trial import TrialSummary
 
@@ -118,21 +118,24 @@ def match_profile(
     candidate_limit: int = DEFAULT_CANDIDATE_LIMIT,
     max_questions: int = MAX_QUESTIONS,
     query_text: str | None = None,
+    context_text: str | None = None,
 ) -> ServiceMatchResult:
     """Ranked, explained trials for ``profile`` (see the module docs).
 
     ``query_text``: words added to the profile's conditions and procedures for text
-    relevance (the API passes a posted note's condition and procedure words)."""
+    relevance; ``context_text``: words that count a fifth (the API passes a posted note's
+    condition and procedure words and the note itself; ``text_relevance.query_terms``)."""
     snapshot = snapshot_of(source)
     as_of = as_of or dt.date.today()
     wanted = tuple(sorted({s.upper() for s in (statuses or DEFAULT_STATUSES)}))
     include_healthy = wants_healthy_volunteer_trials(profile, include_healthy_volunteer_trials)
     selection = snapshot.index.select(profile, as_of=as_of, statuses=wanted,
                                       include_healthy_volunteer_trials=include_healthy, limit=candidate_limit,
-                                      query_text=query_text)
+                                      query_text=query_text, context_text=context_text)
     result = match_trials(profile, selection.trials, as_of=as_of, statuses=wanted,
                           include_healthy_volunteer_trials=include_healthy, limit=limit, offset=offset,
-                          max_questions=max_questions, text_index=snapshot.index.text, query_text=query_text)
+                          max_questions=max_questions, text_index=snapshot.index.text, query_text=query_text,
+                          context_text=context_text)
     meta = ServiceMatchMeta(**result.meta.model_dump(), candidates_considered=selection.considered,
                             candidate_limit=candidate_limit, catalog_version=snapshot.version)
     trials = result.trials if include_criteria else without_criteria(result)
@@ -188,7 +191,7 @@ def ruled_out_by_registry(trial: TrialSummary, profile: PatientProfile, as_of: d
     confident, doubtful = failures_of(evaluated.criteria)
     score = score_parts(evaluated.verdict, relevance(trial, patient_topics(profile)),
                         evaluated.summary.settled_share, nearest.distance_km if nearest else None,
-                        text_relevance=text.relevance_of([trial], profile_query(profile))[trial.nct_id],
+                        text_relevance=text.relevance_of([trial], query_terms(profile))[trial.nct_id],
                         confident_failures=confident, doubtful_failures=doubtful)
     site = nearest.site if nearest else None
     return TrialMatch(

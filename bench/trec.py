@@ -9,8 +9,8 @@ real importer into a fresh temporary SQLite database (so rules are compiled as i
 production) and loaded back as matching sees them. Each topic is extracted with the note
 extractor and matched against its judged trials only, with every status allowed (the
 trials are old), its text relevance using the whole corpus's word statistics (as a
-service's catalog does) and the note's condition and procedure words (as ``POST /v1/match``
-with a note does). Judged trials the engine drops (registry age or sex limits) or that
+service's catalog does), the note's condition and procedure words and, at a fifth of
+their weight, the note's other words (as ``POST /v1/match`` with a note does). Judged trials the engine drops (registry age or sex limits) or that
 are missing from ``trials.jsonl`` go to the bottom of the ranking.
 
 Metrics over the judged trials: NDCG@10 with gains 0/1/2 (linear, log2 discount, ideal
@@ -232,14 +232,15 @@ def silence_safe_parts(trial, silent_no, silent_unknown) -> tuple[int, bool, boo
 
 def rank_topic(profile, judged_ids: list[str], corpus: Corpus, bm25_scores: dict[str, float], as_of: dt.date,
                statuses: tuple[str, ...], text_scores: tuple[dict, dict] | None = None, *, text_index=None,
-               query_text: str | None = None) -> list[Ranked]:
+               query_text: str | None = None, context_text: str | None = None) -> list[Ranked]:
     """The engine's order over the judged trials; dropped and missing trials last."""
     from matching.engine import match_trials
     from matching.facts import PatientFacts
 
     trials = [corpus.summaries[n] for n in judged_ids if n in corpus.summaries]
     result = match_trials(profile, trials, as_of=as_of, statuses=statuses, include_healthy_volunteer_trials=True,
-                          limit=max(1, len(trials)), max_questions=0, text_index=text_index, query_text=query_text)
+                          limit=max(1, len(trials)), max_questions=0, text_index=text_index, query_text=query_text,
+                          context_text=context_text)
     by_id = {t.nct_id: t for t in trials}
     silent_no = PatientFacts(profile.model_copy(update={"absent_means_no": True}), as_of)
     silent_unknown = PatientFacts(profile.model_copy(update={"absent_means_no": False}), as_of)
@@ -385,7 +386,8 @@ def run(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, progress=None) -> TrecRep
         bm25_ranked = sorted(ids, key=lambda n: (-bm25[n], n))
         extracted = extract_profile(text, as_of=as_of)
         ranked = rank_topic(extracted.profile, ids, corpus, bm25, as_of, statuses, sides.scores(text, ids),
-                            text_index=text_index, query_text=note_query_text(extracted.facts))
+                            text_index=text_index, query_text=note_query_text(extracted.facts),
+                            context_text=text)
         order = [r.nct_id for r in ranked]
         hybrid = [r.nct_id for r in hybrid_order(ranked)]
         results.append(TopicResult(topic_id, ndcg_at_k(order, judged), precision_at_k(order, judged),

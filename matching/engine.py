@@ -33,7 +33,7 @@ from matching.outcomes import TrialOutcome, judge_trial
 from matching.questions import MAX_QUESTIONS, VOTING_TRIALS, next_questions
 from matching.rank import ScoreValues, failures, score_model, score_values, values_sort_key
 from matching.relevance import patient_topics, relevance
-from matching.text_relevance import TermIndex, profile_query
+from matching.text_relevance import TermIndex, query_terms
 from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
 from matching.trial import Site, TrialSummary
 
@@ -147,6 +147,7 @@ def match_trials(
     max_questions: int = MAX_QUESTIONS,
     text_index: TermIndex | None = None,
     query_text: str | None = None,
+    context_text: str | None = None,
 ) -> MatchResult:
     """Rank ``trials`` for ``profile`` as of ``as_of``; see the module docs for the steps.
 
@@ -154,7 +155,8 @@ def match_trials(
     ``limit``/``offset`` page the ranked trials; ``total`` and ``counts`` cover them all.
     ``text_index`` holds the collection's word statistics (default: ``trials``');
     ``query_text`` adds words to the profile's conditions and procedures for text
-    relevance (e.g. a note's condition and procedure words as written).
+    relevance (e.g. a note's condition and procedure words as written), ``context_text``
+    low-weight words (e.g. the note): :func:`matching.text_relevance.query_terms`.
     """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
@@ -167,7 +169,7 @@ def match_trials(
     max_km = profile.location.max_distance_km if profile.location else None
 
     trials = list(trials)
-    tokens = profile_query(profile, query_text)
+    tokens = query_terms(profile, query_text, context_text)
     if text_index is None and tokens:
         text_index = TermIndex(trials)
     text = text_index.relevance_of(trials, tokens) if tokens else {}

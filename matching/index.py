@@ -36,7 +36,7 @@ from matching.engine import is_healthy_volunteer_only
 from matching.profile import PatientProfile
 from matching.rank import TEXT_WEIGHT
 from matching.relevance import BROADER_MATCH, FIELD_WEIGHTS, WORD_MATCH, patient_topics
-from matching.text_relevance import TermIndex, profile_query
+from matching.text_relevance import TermIndex, query_terms
 from matching.trial import TrialSummary
 
 # The fields indexed, with relevance's weights; the free-text summary is left out (long,
@@ -172,13 +172,14 @@ class CandidateIndex:
 
     # ---------------------------------------------------------------- selection
     def select(self, profile: PatientProfile, *, as_of: dt.date, statuses: Iterable[str],
-               include_healthy_volunteer_trials: bool, limit: int, query_text: str | None = None) -> Selection:
+               include_healthy_volunteer_trials: bool, limit: int, query_text: str | None = None,
+               context_text: str | None = None) -> Selection:
         """The trials to evaluate: all that pass the filters, or the ``limit`` most relevant."""
         mask = self.passing_filters(profile, as_of=as_of, statuses=statuses,
                                     include_healthy_volunteer_trials=include_healthy_volunteer_trials)
         passing = np.flatnonzero(mask)
         if len(passing) > limit:
-            text = self.text.relevance(profile_query(profile, query_text))
+            text = self.text.relevance(query_terms(profile, query_text, context_text))
             scores = (TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile))[passing]
             # highest score first, then catalog (nct_id) order: deterministic
             order = np.lexsort((passing, -scores))[:limit]

@@ -187,7 +187,10 @@ SATURATION = 10.0
 
 
 def inclusion_side(trial: TrialSummary) -> str:
-    return eligibility_texts(trial)[0]
+    """What a trial is about and whom it takes: its topic fields, its brief summary and its
+    inclusion criteria (exclusions name what the patient must *not* have)."""
+    inclusion = eligibility_texts(trial)[0]
+    return f"{trial.brief_summary}\n{inclusion}" if trial.brief_summary else inclusion
 
 
 _STEMMER = SnowballStemmer("english")
@@ -195,12 +198,16 @@ _STEMMER = SnowballStemmer("english")
 
 @lru_cache(maxsize=200_000)
 def _stem(token: str) -> str:
+    if token.endswith("itis"):
+        # Porter 2 drops "-itis": "pancreatitis" would find "pancreatic cancer" and
+        # "hepatitis" "hepatic"; an inflammation is its own topic.
+        return token
     return _STEMMER.stem(token)
 
 
 def terms(text: str) -> list[str]:
-    """:func:`tokenize`, then Snowball (Porter 2) stems, so "transplant" finds
-    "transplantation" and "mucositis" finds "mucosal"."""
+    """:func:`tokenize`, then Snowball (Porter 2) stems (except "-itis" words), so
+    "transplant" finds "transplantation" and "tumour" "tumours"."""
     return [_stem(t) for t in tokenize(text)]
 
 
@@ -250,26 +257,29 @@ class TermIndex:
             idf = math.log((self.size - df + 0.5) / (df + 0.5) + 1.0)  # never negative
             self._postings[term] = (at, (idf * tf * (k1 + 1) / (tf + norm[at])).astype(np.float32))
 
-    def raw_scores(self, tokens: Iterable[str]) -> np.ndarray:
-        """BM25 of every trial for the query terms (each distinct term counted once)."""
+    def raw_scores(self, query: Mapping[str, float] | Iterable[str]) -> np.ndarray:
+        """BM25 of every trial for the query: terms with weights (:func:`query_terms`), or
+        plain terms (each distinct term counted once)."""
+        weights = query if isinstance(query, Mapping) else dict.fromkeys(query, 1.0)
         scores = np.zeros(self.size, dtype=np.float64)
-        for term in set(tokens):
+        for term, weight in weights.items():
             postings = self._postings.get(term)
             if postings is not None:
-                scores[postings[0]] += postings[1]
+                scores[postings[0]] += postings[1] * weight if weight != 1.0 else postings[1]
         return scores
 
-    def relevance(self, tokens: Sequence[str]) -> np.ndarray:
+    def relevance(self, query: Mapping[str, float] | Iterable[str]) -> np.ndarray:
         """0..1 text relevance of every trial (see SATURATION)."""
-        raw = self.raw_scores(tokens)
+        raw = self.raw_scores(query)
         return raw / (raw + SATURATION)
 
-    def relevance_of(self, trials: Iterable[TrialSummary], tokens: Sequence[str]) -> dict[str, float]:
+    def relevance_of(self, trials: Iterable[TrialSummary],
+                     query: Mapping[str, float] | Sequence[str]) -> dict[str, float]:
         """Text relevance of ``trials`` by nct_id; a trial not in the index scores 0."""
         trials = list(trials)
-        if not tokens or not trials:
+        if not query or not trials:
             return {t.nct_id: 0.0 for t in trials}
-        all_scores = self.relevance(tokens)
+        all_scores = self.relevance(query)
         return {t.nct_id: float(all_scores[self.position[t.nct_id]]) if t.nct_id in self.position else 0.0
                 for t in trials}
 
@@ -283,10 +293,18 @@ def note_query_text(facts: Iterable) -> str:
         f.negated or f.family or f.hypothetical or f.uncertain))
 
 
-def profile_query(profile: PatientProfile, query_text: str | None = None) -> list[str]:
-    """The query words: the patient's own conditions and procedures (present, not a
-    relative's), as named or coded, plus ``query_text`` (e.g. the condition and procedure
-    words a note extractor found, in the note's own wording)."""
+# Weight of words that only the free text around the facts gives (e.g. the whole note):
+# it catches a diagnosis the extractor missed, but also says what the patient does *not*
+# have ("denies chest pain"), so it counts for a fifth of a fact's word.
+CONTEXT_WEIGHT = 0.2
+
+
+def query_terms(profile: PatientProfile, query_text: str | None = None,
+                context_text: str | None = None) -> dict[str, float]:
+    """The query, term -> weight: the patient's own conditions and procedures (present,
+    not a relative's), as named or coded, and ``query_text`` (e.g. the condition and
+    procedure words a note extractor found, as written: :func:`note_query_text`) weigh 1;
+    other words of ``context_text`` (e.g. the note itself) weigh ``CONTEXT_WEIGHT``."""
     parts: list[str] = []
     for condition in profile.conditions:
         if condition.present and not condition.family:
@@ -296,4 +314,12 @@ def profile_query(profile: PatientProfile, query_text: str | None = None) -> lis
             parts.append(procedure.text or (procedure.code.display if procedure.code else "") or "")
     if query_text:
         parts.append(query_text)
-    return terms("\n".join(p for p in parts if p))
+    weights = dict.fromkeys(terms("\n".join(p for p in parts if p)), 1.0)
+    for term in terms(context_text or ""):
+        weights.setdefault(term, CONTEXT_WEIGHT)
+    return weights
+
+
+def profile_query(profile: PatientProfile, query_text: str | None = None) -> list[str]:
+    """The query's full-weight terms (see :func:`query_terms`)."""
+    return list(query_terms(profile, query_text))

@@ -123,3 +123,13 @@ def test_failures_of_a_full_evaluation_and_ties_by_nct_id():
     assert failures_of(results) == (2, 1)
     a = score_parts("possibly_eligible", 0.5, 0.5, None, text_relevance=0.5)
     assert sorted([("NCT2", a), ("NCT1", a)], key=lambda p: sort_key(p[1], p[0]))[0][0] == "NCT1"
+
+
+def test_query_terms_weigh_facts_fully_and_context_words_a_fifth():
+    from matching.text_relevance import CONTEXT_WEIGHT, query_terms
+
+    weights = query_terms(PATIENT, "s/p lung transplant", "Woman with pulmonary fibrosis and sickle cell disease")
+    assert weights["pulmonari"] == weights["fibrosi"] == weights["transplant"] == 1.0
+    assert weights["sickl"] == CONTEXT_WEIGHT
+    # an inflammation is not its organ: "pancreatitis" must not find "pancreatic cancer"
+    assert "pancreat" not in query_terms(PatientProfile(conditions=[{"text": "acute pancreatitis"}]))

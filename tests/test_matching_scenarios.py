@@ -359,12 +359,16 @@ def test_ranking_order_paging_and_determinism():
     first = match_trials(patient, SEED_TRIALS, as_of=AS_OF)
     second = match_trials(patient, list(reversed(SEED_TRIALS)), as_of=AS_OF)
     assert first.model_dump_json() == second.model_dump_json()
-    keys = [(-t.score.verdict_tier, -t.score.relevance, -t.score.settled_share) for t in first.trials]
+    keys = [(-t.score.verdict_tier, -t.score.score, -t.score.settled_share) for t in first.trials]
     assert keys == sorted(keys)
-    assert first.trials[0].nct_id == "NCT06599346"  # topical and possibly eligible
+    # the two oral-mucositis trials (HSCT; radiation-induced) are topical and possibly
+    # eligible: both above the rest, in the order their words and concepts give
+    assert {t.nct_id for t in first.trials[:2]} == {"NCT06599346", "LOCAL-RIOM-0001"}
+    assert all(t.score.relevance > first.trials[2].score.relevance for t in first.trials[:2])
     page = match_trials(patient, SEED_TRIALS, as_of=AS_OF, limit=1, offset=1)
     assert page.total == first.total and [t.nct_id for t in page.trials] == [first.trials[1].nct_id]
-    assert first.trials[0].url == "https://clinicaltrials.gov/study/NCT06599346"
+    hsct = next(t for t in first.trials if t.nct_id == "NCT06599346")
+    assert hsct.url == "https://clinicaltrials.gov/study/NCT06599346"
 
 
 def test_ties_are_broken_by_nct_id():

@@ -69,7 +69,8 @@ def patient_profile(patient: PatientInput, as_of: dt.date) -> PatientProfile:
 
 def patient_input(patient: PatientInput, as_of: dt.date) -> tuple[PatientProfile, str | None]:
     """The profile and, for a note, its condition and procedure words as written (text
-    relevance's extra query words: ``matching.text_relevance.note_query_text``)."""
+    relevance's extra query words: ``matching.text_relevance.note_query_text``); the note
+    itself is the query's context (``match_profile(context_text=...)``)."""
     query_text = None
     if patient.profile is not None:
         if errors := unreadable_lab_units(patient.profile):
@@ -95,9 +96,11 @@ def match(request: Annotated[MatchRequest, Body()], catalog: CatalogDep, setting
     the next most useful questions. Same request, same data -> same response."""
     as_of = request.as_of or dt.date.today()
     profile, query_text = patient_input(request, as_of)
+    context_text = request.note if request.profile is None else None
     return match_profile(catalog, profile, as_of=as_of, statuses=request.statuses, limit=request.limit,
                          offset=request.offset, include_criteria=request.include_criteria,
-                         candidate_limit=settings.match_candidate_limit, query_text=query_text)
+                         candidate_limit=settings.match_candidate_limit, query_text=query_text,
+                         context_text=context_text)
 
 
 @router.post("/trials/{nct_id}/evaluate", response_model=TrialEvaluation)
