@@ -66,3 +66,17 @@ def test_drug_names_outside_the_lexicon():
 def test_substances_that_are_not_medications_stay_out():
     rules = exclusion("Oxygen saturation below 90% on room air")
     assert not atoms_of(rules, atom_type="medication")
+
+
+@pytest.mark.parametrize("text", ["being a current smoker or smokeless tobacco user", "Cigarette smoking > 1 pack per month"])
+def test_smoking_is_tobacco_use(text):
+    rules = exclusion(text)
+    assert {a.concept for a in atoms_of(rules, atom_type="condition")} == {"tobacco_use"}
+    assert outcome(rules, absent_means_no=True) == "not_met"
+    assert outcome(rules, conditions=[{"text": "tobacco use"}]) == "met"  # as the note extractor names smoking
+
+
+@pytest.mark.parametrize("text", ["participant in another clinical trial at the moment",
+                                  "Participants in any other interventional study"])
+def test_participant_in_another_trial(text):
+    assert atoms_of(exclusion(text), atom_type="trial_participation")

@@ -10,7 +10,7 @@ from criteria_rules.atoms.base import CriterionContext, Found, make
 from criteria_rules.ir import AllergyAtom, ConsentAtom, HealthyVolunteerAtom, TrialParticipationAtom
 
 _TRIAL = re.compile(
-    r"\b(?:participat\w*|enrol(?:l)?\w*|involve\w*|tak(?:e|ing) part|took part|included|inclusion)\b[^.;]{0,50}?"
+    r"\b(?:participa[nt]\w*|enrol(?:l)?\w*|involve\w*|tak(?:e|ing) part|took part|included|inclusion)\b[^.;]{0,50}?"
     r"\b(?:another|other|any other|concurrent|simultaneous|an?|any|a different|previous)\b[^.;]{0,40}?"
     r"\b(?:clinical\s+|interventional\s+|investigational\s+|drug\s+|therapeutic\s+|research\s+)*(?:trials?|stud(?:y|ies)|investigations?|protocols?)\b"
     r"|\b(?:received|receiving|use of|used|treatment with|treated with|exposure to|administration of|taken|took|taking)\s+(?:an?\s+|any\s+)?(?:other\s+)?"
