@@ -407,6 +407,15 @@ def summary_line(report: TrecReport) -> str:
             f"topics={len(report.topics)}")
 
 
+def _topic_number(topic_id: str) -> int:
+    digits = "".join(ch for ch in topic_id if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _mean(topics: list[TopicResult], name: str) -> float:
+    return sum(getattr(t, name) for t in topics) / len(topics) if topics else 0.0
+
+
 def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
     from rich.table import Table
 
@@ -420,6 +429,11 @@ def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
     table.add_row("hybrid (experimental: text_relevance.hybrid_score)", f"{report.mean('hybrid_ndcg'):.4f}",
                   f"{report.mean('hybrid_p10'):.4f}")
     console.print(table)
+    halves = {"even": [t for t in report.topics if _topic_number(t.topic_id) % 2 == 0],
+              "odd": [t for t in report.topics if _topic_number(t.topic_id) % 2 == 1]}
+    console.print("held-out check, topics by parity of their number: " + "; ".join(
+        f"{name} ({len(ts)}) eligo {_mean(ts, 'ndcg'):.4f} bm25 {_mean(ts, 'bm25_ndcg'):.4f}"
+        for name, ts in halves.items() if ts), soft_wrap=True)
 
     verdicts = Table(title="engine verdict (rows) x expert judgement (columns), judged pairs")
     verdicts.add_column("verdict")

@@ -205,10 +205,20 @@ def _stem(token: str) -> str:
     return _STEMMER.stem(token)
 
 
+@lru_cache(maxsize=500_000)
+def _term(token: str) -> str | None:
+    """One lower-case token as :func:`terms` indexes it (None for a stop word)."""
+    if token in STOP_WORDS or len(token) <= 1:
+        return None
+    return _stem(_fold(token))
+
+
 def terms(text: str) -> list[str]:
     """:func:`tokenize`, then Snowball (Porter 2) stems (except "-itis" words), so
-    "transplant" finds "transplantation" and "tumour" "tumours"."""
-    return [_stem(t) for t in tokenize(text)]
+    "transplant" finds "transplantation" and "tumour" "tumours". Cached per distinct
+    token: building a catalog's index tokenises every trial's criteria."""
+    found = map(_term, _TOKEN.findall((text or "").lower()))
+    return [t for t in found if t is not None]
 
 
 _TOKENS: dict[int, tuple[TrialSummary, Counter]] = {}
@@ -250,6 +260,7 @@ class TermIndex:
                 trials_of[term].append(position)
                 tfs_of[term].append(tf)
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._last: tuple[tuple, np.ndarray] | None = None
         for term, positions in trials_of.items():
             at = np.array(positions, dtype=np.int32)
             tf = np.array(tfs_of[term], dtype=np.float64)
@@ -269,9 +280,18 @@ class TermIndex:
         return scores
 
     def relevance(self, query: Mapping[str, float] | Iterable[str]) -> np.ndarray:
-        """0..1 text relevance of every trial (see SATURATION)."""
-        raw = self.raw_scores(query)
-        return raw / (raw + SATURATION)
+        """0..1 text relevance of every trial (see SATURATION). The last query's scores are
+        kept: candidate selection and the engine score the same query in one request."""
+        weights = query if isinstance(query, Mapping) else dict.fromkeys(query, 1.0)
+        key = tuple(sorted(weights.items()))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        raw = self.raw_scores(weights)
+        scores = raw / (raw + SATURATION)
+        scores.flags.writeable = False
+        self._last = (key, scores)  # one tuple: safe to swap under concurrent requests
+        return scores
 
     def relevance_of(self, trials: Iterable[TrialSummary],
                      query: Mapping[str, float] | Sequence[str]) -> dict[str, float]:
