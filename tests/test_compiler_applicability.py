@@ -80,3 +80,17 @@ def test_smoking_is_tobacco_use(text):
                                   "Participants in any other interventional study"])
 def test_participant_in_another_trial(text):
     assert atoms_of(exclusion(text), atom_type="trial_participation")
+
+
+def test_cannot_use_a_drug_is_an_intolerance_not_a_negation():
+    rules = exclusion("Can not use heparin.")
+    [allergy] = atoms_of(rules, atom_type="allergy")
+    assert allergy.concept == "heparin" and not atoms_of(rules, atom_type="medication")
+    assert outcome(rules, absent_means_no=True) == "not_met"  # was: "not taking heparin" -> triggered
+    assert outcome(rules, allergies=[{"text": "heparin"}]) == "met"
+
+
+def test_missing_consent_is_negated():
+    rules = exclusion("missing informed consent")
+    assert outcome(rules, can_consent=True) == "not_met"
+    assert outcome(rules, can_consent=False) == "met"

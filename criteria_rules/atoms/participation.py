@@ -23,7 +23,13 @@ _CONSENT = re.compile(
     r"|(?:able|ability|capable|capacity|willing\w*)\s+to\s+(?:\w+\s+){0,4}?consent|\bassent\b|\bconsent\b)",
     re.I,
 )
-_CANNOT = re.compile(r"\b(?:unable|inability|not able|incapable|cannot|can ?not|lack\w*|refus\w*|unwilling\w*|not willing)\b[^.;]{0,40}$", re.I)
+_CANNOT = re.compile(r"\b(?:unable|inability|not able|incapable|cannot|can ?not|lack\w*|refus\w*|unwilling\w*|not willing|missing|without|absence of)\b[^.;]{0,40}$", re.I)
+# "Can not use heparin": an intolerance or contraindication, not "does not take heparin".
+_CANNOT_USE = re.compile(
+    r"\b(?:can\s?not|cannot|could\s+not|unable\s+to)\s+(?:use|take|receive|tolerate|be\s+given|be\s+treated\s+with)\s+"
+    r"(?P<target>[^.;]{1,120})",
+    re.I,
+)
 _ALLERGY = re.compile(
     r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contraindicat\w*|sensitivity)"
     r"(?:\s+(?:or|and/or|and|/)\s+(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*))?"
@@ -75,12 +81,14 @@ def _allergy_target(ctx: CriterionContext, start: int, end: int) -> tuple[str, s
 
 def _allergy(ctx: CriterionContext) -> list[Found]:
     found = []
-    for m in _ALLERGY.finditer(ctx.text):
+    for m in [*_ALLERGY.finditer(ctx.text), *_CANNOT_USE.finditer(ctx.text)]:
         cid, label, end = _allergy_target(ctx, m.start("target"), m.end("target"))
         end = max(end, m.start("target"))
         if "product" in cid or cid == "investigational_product":
             end = max(end, m.end("target"))  # the product's description is part of it
         f = make(ctx, m.start(), end, AllergyAtom, concept=cid, label=label)
+        if m.re is _CANNOT_USE:
+            f.negated = False  # "can not" is the intolerance itself, not a negation of it
         found.append(f)
     return found
 
