@@ -102,3 +102,20 @@ def test_exclusive_bounds_kept():
         (17, False, None, True),
         (None, True, 76, False),
     ]
+
+
+def test_a_negation_elsewhere_does_not_negate_the_age():
+    c = _criterion("Non-pregnant females of age >= 18 years")
+    assert [type(n).__name__ for n in c.expr.args] == ["Not", "AtomNode"]
+    assert c.expr.args[1].atom.min_years == 18
+
+
+def test_adults_naming_an_excluded_group_is_no_age():
+    assert body_ages("Cognitively impaired adults", kind="Exclusion") == []
+    assert body_ages("Adults", kind="Exclusion") == [(18, None)]
+
+
+def test_a_for_label_makes_the_ages_conditions():
+    text = "For pediatric participants: Schwartz equation (infants through adolescence, <18 years old)"
+    assert body_ages(text) == []
+    assert condition_ages(text) == [(None, 18)]

@@ -141,6 +141,9 @@ def _is_age(text: str, m: re.Match, outline: list[str], before: str) -> bool:
     return not re.search(r"\w", before) or bool(_AGE_CONTEXT_BEFORE.search(before))
 
 
+# a criterion that starts "For paediatric participants:" / "If older than 65:" is a condition
+_CONDITION_LABEL = re.compile(r"\W*(?:for|if|in)\b[^:.;]{0,60}:", re.I)
+_NEGATION_BEFORE = re.compile(r"\b(?:not|no|never|without)\s+(?:be\s+|being\s+)?(?:aged?\s+|of\s+age\s+)?$", re.I)
 _MAY_STATE_AGE = re.compile(r"\d.{0,40}?(?:y|mo|w|d)|age|old|adult", re.I | re.S)
 
 
@@ -218,7 +221,8 @@ def extract(ctx: CriterionContext) -> list[Found]:
                     pending.remove((m, fields))
                     changed = True
                     break
-    if not found:
+    # "Cognitively impaired adults" excluded: "adults" names whom the exclusion is about
+    if not found and (ctx.kind != "exclusion" or re.match(r"\W*adults?\W*$", text, re.I)):
         m = _ADULT.search(text)
         if m and not ctx.is_claimed(m.start(), m.end()) and not _ANY_AGE.search(text):
             before = text[max(0, m.start() - 40) : m.start()]
@@ -227,6 +231,13 @@ def extract(ctx: CriterionContext) -> list[Found]:
                 if _CONDITION_BEFORE.search(before):
                     f.role = "applies_if"
                 found.append(f)
+    if _CONDITION_LABEL.match(text):
+        for f in found:  # "For pediatric participants: ... (< 18 years old)"
+            f.role = "applies_if"
     for f in found:
         ctx.claim(f.start, f.end)
+        # "Non-pregnant females of age >= 18": a negation cue elsewhere in the criterion
+        # does not negate the age; only one right before it does ("not older than 65").
+        if not _NEGATION_BEFORE.search(text[max(0, f.start - 20) : f.start]):
+            f.negated = False
     return found
