@@ -65,6 +65,8 @@ def test_patient_age(text, bounds):
         "Diagnosed before 5 years of age",
         "2 years or more postprostatectomy with PSA level ≤ 0.04 ng/mL",
         "Participants ≥2 years from completion of radiation therapy",
+        "> 5 years in remission prior to screening",
+        "Diagnosis of PD between 4 to 7 years",
         "Patients with adult periodontitis",
         "Diabetes documented by hemoglobin adult type 1 component (A1C) > 7%",
         "Patients (children and adults) developing acute or chronic GvHD after HSCT",

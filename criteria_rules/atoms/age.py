@@ -48,7 +48,7 @@ _AT_DIAGNOSIS_BEFORE = re.compile(r"\b(?:diagnos\w*\s+(?:at|before|after|under|o
 _AT_DIAGNOSIS_AFTER = re.compile(r"^\W*(?:years?\s+)?(?:of\s+age\s+)?(?:at|of|before|by)\s+(?:the\s+time\s+of\s+)?(?:initial\s+|first\s+)?(?:diagnosis|onset|presentation)", re.I)
 # "2 years or more post-prostatectomy", ">= 2 years from completion": a time span.
 _DURATION_AFTER = re.compile(
-    r"^\s*(?:or\s+(?:more|longer)\s+)?(?:post\w*|after|from|since|ago|prior|before|following|earlier|of\s+(?:follow|treatment|therapy|disease|illness|symptoms|remission))\b",
+    r"^\s*(?:or\s+(?:more|longer)\s+)?(?:post\w*|after|from|since|ago|prior|before|following|earlier|(?:of|in)\s+(?:follow|treatment|therapy|disease|illness|symptoms|remission|complete\s+remission))\b",
     re.I,
 )
 # "if 10 years or older", "for participants 1 to 18 years of age", "in children older than
@@ -104,8 +104,8 @@ def _age_role(text: str, m: re.Match, outline: list[str]) -> str | None:
     if _COUNT_BEFORE.search(before):
         return None
     explicit = bool(m.groupdict().get("ageword")) or bool(re.search(r"\bage\b|of age|\bold\b", m.group(0), re.I))
-    if not explicit and _DURATION_AFTER.search(after):
-        return None
+    if not explicit and (_DURATION_AFTER.search(after) or re.search(r"\bdiagnos\w*\b", before, re.I)):
+        return None  # "> 5 years in remission", "diagnosis of PD between 4 to 7 years"
     if not _is_age(text, m, outline, before):
         return None
     if _CONDITION_BEFORE.search(before) or _SUBGROUP_BEFORE.search(before):
