@@ -85,6 +85,7 @@ def test_no_patient_age(text):
         ("For participants 1 to 18 years of age, renal function is estimated with the Schwartz equation", [(1, 18)]),
         ("Female participants of childbearing potential (≥ 10 years of age) must use contraception", [(10, None)]),
         ("Reduced lung function (in children older than 6 years: FEV1 < 70%)", [(6, None)]),
+        ("Consent from a guardian in the case of patients under the age of 19", [(None, 19)]),
     ],
 )
 def test_age_as_condition(text, bounds):

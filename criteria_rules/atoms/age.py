@@ -54,7 +54,7 @@ _DURATION_AFTER = re.compile(
 # "if 10 years or older", "for participants 1 to 18 years of age", "in children older than
 # 6": the age chooses when the rest of the criterion applies (applies_if), it is no bound.
 _CONDITION_BEFORE = re.compile(
-    r"\b(?:if|when|for|in|unless)\s+(?:the\s+)?(?:(?:adult|paediatric|pediatric|female|male)\s+)?"
+    r"\b(?:if|when|for|in|unless|in\s+(?:the\s+)?case\s+of)\s+(?:the\s+)?(?:(?:adult|paediatric|pediatric|female|male)\s+)?"
     r"(?:(?:patients?|participants?|subjects?|children|adults?|persons?|people|individuals?|women|men|males?|females?|those|minors?|girls|boys)\s+)?"
     r"(?:who\s+are\s+|aged?\s+|of\s+age\s+)?$",
     re.I,
