@@ -12,7 +12,8 @@ order depends on how well the rule was understood. Why: a partly read criterion 
 wrongly often (TREC 2021, before: 771 of 895 judged pairs ruled out, 98 of the 129 the
 experts judged eligible), and letting any failure sink a trial ranked worse than BM25.
 Measured (docs/benchmarks.md, "TREC 2021 ranking"): NDCG@10 0.5259 -> 0.5565 with this
-ranking (BM25 0.5070), better than the plain verdict tier on both even and odd topics.
+ranking (BM25 0.5070); the plain verdict tier with the same relevance: 0.5455 (even topics
+0.5461 vs 0.5699 here, odd 0.5450 vs 0.5435).
 
 **Score.** ``relevance - DOUBT_PENALTY * (doubtful_failures > 0)``. Relevance is the mean of
 ``text_relevance`` (BM25 of the patient's condition and procedure words against the trial's
