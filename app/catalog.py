@@ -69,6 +69,7 @@ def read_stamps(session: Session) -> dict[str, Stamp]:
 def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
     """TrialSummary of the given trials, without reading the raw registry records."""
     summaries = []
+    shared_rules: dict = {}  # one parsed RuleSet per distinct compiler input
     for start in range(0, len(ids), LOAD_CHUNK):
         statement = (
             select(Trial)
@@ -76,7 +77,7 @@ def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
             .options(defer(Trial.raw), defer(Trial.eligibility_criteria), selectinload(Trial.sites),
                      selectinload(Trial.rules))
         )
-        summaries.extend(trial_summary(trial) for trial in session.scalars(statement))
+        summaries.extend(trial_summary(trial, shared_rules) for trial in session.scalars(statement))
     return summaries
 
 

@@ -102,7 +102,7 @@ def trial_url(nct_id: str) -> str:
     return CTGOV_STUDY_URL.format(nct_id=nct_id) if nct_id.startswith("NCT") else ""
 
 
-def trial_summary(trial: Trial) -> TrialSummary:
+def trial_summary(trial: Trial, shared_rules: dict | None = None) -> TrialSummary:
     return TrialSummary(
         nct_id=trial.nct_id,
         brief_title=trial.brief_title,
@@ -119,7 +119,7 @@ def trial_summary(trial: Trial) -> TrialSummary:
         sex=trial.sex,
         healthy_volunteers=trial.healthy_volunteers,
         sites=tuple(site_summary(site) for site in trial.sites),
-        rules=ruleset_of(trial),
+        rules=ruleset_of(trial, shared_rules),
         brief_summary=trial.brief_summary,
         url=trial_url(trial.nct_id),
     )

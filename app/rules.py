@@ -162,7 +162,21 @@ def recompile_stale(
     return recompile(factory, workers=workers, batch_size=batch_size, force=force, on_progress=on_progress)
 
 
-def ruleset_of(trial: Trial) -> RuleSet | None:
+def ruleset_of(trial: Trial, shared: dict[tuple[str, str], RuleSet] | None = None) -> RuleSet | None:
+    """The trial's parsed RuleSet.
+
+    With ``shared``, trials whose compiler input and compiler version are identical get
+    the very same RuleSet object: a RuleSet depends only on those two, and registries
+    repeat texts often (about one trial in ten in a 10k corpus), so a worker holding the
+    catalog parses and keeps each distinct RuleSet once. Callers must treat RuleSets as
+    read-only.
+    """
     if trial.rules is None:
         return None
-    return RuleSet.model_validate(trial.rules.ruleset)
+    if shared is None:
+        return RuleSet.model_validate(trial.rules.ruleset)
+    key = (trial.rules.compiler_version, trial.rules.source_sha256)
+    ruleset = shared.get(key)
+    if ruleset is None:
+        ruleset = shared[key] = RuleSet.model_validate(trial.rules.ruleset)
+    return ruleset

@@ -120,3 +120,16 @@ def test_a_forced_recompile_bumps_the_version_and_a_no_op_one_does_not(session_f
     assert version(session_factory) == compiled
     recompile_stale(session_factory, force=True)
     assert version(session_factory) > compiled
+
+
+def test_trials_with_the_same_compiler_input_share_one_parsed_ruleset(session_factory, make_study):
+    same = "Inclusion Criteria:\n\n* Age 18 years or older\n\nExclusion Criteria:\n\n* Pregnancy"
+    import_records(session_factory, records(
+        make_study("NCT09000001", criteria=same),
+        make_study("NCT09000002", criteria=same),
+        make_study("NCT09000003", criteria=same + "\n* HIV infection"),
+    ))
+    snapshot = TrialCatalog(session_factory, check_seconds=5, clock=FakeClock()).current()
+    first, second, third = (snapshot.by_id[i].rules for i in ("NCT09000001", "NCT09000002", "NCT09000003"))
+    assert first is not None and first is second  # one object held once per worker
+    assert third is not first and third != first
