@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         default=300, ge=1, le=100_000,
         description="Most trials one match evaluates: the top candidates by index relevance",
     )
+    preload_catalog: bool = Field(
+        default=False,
+        description="Load the trial catalog and warm the matcher before serving (eligo serve turns it on), "
+        "so no worker takes a match request before it is ready",
+    )
     catalog_check_seconds: float = Field(
         default=5.0, ge=0, description="How often a worker checks whether trials changed (0 = every request)"
     )

@@ -49,6 +49,16 @@ def prepare_database(settings: Settings, session_factory) -> None:
             log.info("loaded %s demo trials into an empty database", report.inserted)
 
 
+def preload_catalog(app: FastAPI) -> None:
+    """Build this worker's catalog and warm the matcher's gazetteers and terminology now,
+    before the first request, instead of inside it."""
+    from app.api.deps import get_catalog_for_state
+    from matching.engine import warm_up
+
+    get_catalog_for_state(app.state).current()
+    warm_up()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
@@ -58,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         redact_access_log()
         prepare_database(settings, session_factory)
+        if settings.preload_catalog:
+            preload_catalog(app)
         yield
         engine.dispose()
 

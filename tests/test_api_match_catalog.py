@@ -133,3 +133,12 @@ def test_trials_with_the_same_compiler_input_share_one_parsed_ruleset(session_fa
     first, second, third = (snapshot.by_id[i].rules for i in ("NCT09000001", "NCT09000002", "NCT09000003"))
     assert first is not None and first is second  # one object held once per worker
     assert third is not first and third != first
+
+
+def test_a_preloading_app_has_its_catalog_before_the_first_request(
+        make_client, migrated_db_url, session_factory, make_study):
+    import_records(session_factory, records(make_study("NCT09000001", conditions=["Asthma"])))
+    client = make_client(migrated_db_url, preload_catalog=True, load_demo=False)
+    catalog = client.app.state.catalog  # built during start-up, not by a request
+    assert "NCT09000001" in catalog.current().by_id
+    assert client.get("/healthz").status_code == 200

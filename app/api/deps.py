@@ -31,7 +31,10 @@ _catalog_lock = threading.Lock()
 
 def get_catalog(request: Request) -> TrialCatalog:
     """This worker's in-memory trial catalog (created on first use; see app.catalog)."""
-    state = request.app.state
+    return get_catalog_for_state(request.app.state)
+
+
+def get_catalog_for_state(state) -> TrialCatalog:
     catalog = getattr(state, "catalog", None)
     if catalog is None:
         with _catalog_lock:

@@ -23,6 +23,8 @@ def register(cli: typer.Typer) -> None:
 
         from app.main import create_app
 
+        # A served worker loads its catalog before taking traffic (see Settings.preload_catalog).
+        os.environ.setdefault("ELIGO_PRELOAD_CATALOG", "true")
         settings = get_settings()
         host = host or settings.host
         port = port or settings.port
