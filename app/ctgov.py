@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from matching.trial import Site
+
 NCT_ID = re.compile(r"^NCT\d{8}$")
 # Trials registered nowhere public (e.g. a page without an NCT id) get a local id.
 LOCAL_ID = re.compile(r"^LOCAL-[A-Z0-9][A-Z0-9-]{0,39}$")
@@ -75,19 +77,8 @@ def record_sha256(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedSite:
-    facility: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip: str | None = None
-    country: str | None = None
-    status: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    contact_name: str | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
+# A parsed site is exactly what matching knows of a site: one type for both.
+ParsedSite = Site
 
 
 @dataclass(frozen=True, slots=True)
