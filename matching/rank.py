@@ -70,8 +70,12 @@ def failures(trial: TrialSummary, facts: PatientFacts) -> tuple[int, int]:
     criteria = trial.rules.criteria if trial.rules is not None else []
     registry = len(plans) - len(criteria)
     confident = doubtful = 0
+    shared = None if facts.criterion_answers else facts.outcomes  # as judge_trial reads them
     for n, plan in enumerate(plans):
-        if criterion_outcome(plan, trial.nct_id, facts) != (NOT_MET if plan.inclusion else MET):
+        outcome = shared.get(plan.shape) if shared is not None else None
+        if outcome is None:
+            outcome = criterion_outcome(plan, trial.nct_id, facts)
+        if outcome != (NOT_MET if plan.inclusion else MET):
             continue
         if n < registry or criteria[n - registry].status == "compiled":
             confident += 1
