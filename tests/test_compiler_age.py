@@ -122,3 +122,9 @@ def test_a_for_label_makes_the_ages_conditions():
     text = "For pediatric participants: Schwartz equation (infants through adolescence, <18 years old)"
     assert body_ages(text) == []
     assert condition_ages(text) == [(None, 18)]
+
+
+def test_up_to_the_birthday():
+    c = _criterion("Age ≥ 2 years to ≤ 12 years (11 years, 364 days) at the time of consent")
+    [age] = [a for a in iter_atoms(c.expr) if isinstance(a, AgeAtom)]
+    assert (age.min_years, age.max_years, age.max_inclusive) == (2, 12, False)

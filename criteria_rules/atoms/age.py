@@ -113,6 +113,15 @@ def _age_role(text: str, m: re.Match, outline: list[str]) -> str | None:
     return "expr"
 
 
+# "<= 12 years (11 years, 364 days)", "18 years (17 years and 11 months)": up to the birthday
+_LAST_DAY = re.compile(r"^\W*\(\s*(\d+)\s*years?\W*(?:and\s+)?(?:36[45]\s*days|11\s*months)\s*\)", re.I)
+
+
+def _before_birthday(after: str, bound: float) -> bool:
+    m = _LAST_DAY.match(after)
+    return bool(m) and float(m.group(1)) == bound - 1
+
+
 def _age_role_other_ok(text: str, m: re.Match) -> bool:
     """Not someone else's age nor a duration (for a bound joined to an age bound)."""
     before = text[max(0, m.start() - 40) : m.start()]
@@ -188,6 +197,8 @@ def extract(ctx: CriterionContext) -> list[Found]:
         fields = {"min_years": _years(a, unit)}
         if not _OR_OLDER_AFTER.match(text[m.end() : m.end() + 30]):
             fields["max_years"] = _years(b, m.group("unit2") or unit)
+            if _before_birthday(text[m.end() : m.end() + 40], b):
+                fields["max_inclusive"] = False
         add(m, role, fields, start if start is not None and m.start() == m.start("a") else None)
     for pattern in (_BOUND_PREFIX, _BOUND_SUFFIX):
         for m in pattern.finditer(text):
@@ -201,7 +212,7 @@ def extract(ctx: CriterionContext) -> list[Found]:
             if cmp in (">=", ">"):
                 fields = {"min_years": years, "min_inclusive": cmp == ">="}
             else:
-                fields = {"max_years": years, "max_inclusive": cmp == "<="}
+                fields = {"max_years": years, "max_inclusive": cmp == "<=" and not _before_birthday(text[m.end() : m.end() + 40], value)}
             role = _age_role(text, m, ctx.outline)
             if role is None:
                 pending.append((m, fields))
