@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from bench.data_files import BenchDataError, read_json_objects
+
 INCLUSION_LABELS = ("included", "not included", "not enough information", "not applicable")
 EXCLUSION_LABELS = ("excluded", "not excluded", "not enough information", "not applicable")
 LABELS = {"inclusion": INCLUSION_LABELS, "exclusion": EXCLUSION_LABELS}
@@ -50,8 +52,6 @@ _OUTCOME_LABEL = {
 DEFAULT_AS_OF = dt.date(2020, 1, 1)
 
 
-class BenchDataError(ValueError):
-    """A data row that is not in the TrialGPT criterion-level format."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,27 +102,18 @@ class CriterionReport:
 def read_rows(path: Path) -> list[Row]:
     """Every row of a TrialGPT criterion-level JSONL file; a bad row raises with its line."""
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchDataError(f"{path}:{number}: not JSON ({error})") from None
-            if not isinstance(record, dict):
-                raise BenchDataError(f"{path}:{number}: not a JSON object")
-            missing = [k for k in ("note", "criterion_type", "criterion_text", "expert_eligibility")
-                       if not isinstance(record.get(k), str)]
-            if missing:
-                raise BenchDataError(f"{path}:{number}: missing text field(s) {', '.join(missing)}")
-            kind = record["criterion_type"].strip().lower()
-            gold = record["expert_eligibility"].strip().lower()
-            if kind not in LABELS:
-                raise BenchDataError(f"{path}:{number}: criterion_type {kind!r} is not inclusion/exclusion")
-            if gold not in LABELS[kind]:
-                raise BenchDataError(f"{path}:{number}: expert_eligibility {gold!r} is not one of {LABELS[kind]}")
-            rows.append(Row(number, record["note"], kind, record["criterion_text"], gold))
+    for number, record in read_json_objects(path):
+        missing = [k for k in ("note", "criterion_type", "criterion_text", "expert_eligibility")
+                   if not isinstance(record.get(k), str)]
+        if missing:
+            raise BenchDataError(f"{path}:{number}: missing text field(s) {', '.join(missing)}")
+        kind = record["criterion_type"].strip().lower()
+        gold = record["expert_eligibility"].strip().lower()
+        if kind not in LABELS:
+            raise BenchDataError(f"{path}:{number}: criterion_type {kind!r} is not inclusion/exclusion")
+        if gold not in LABELS[kind]:
+            raise BenchDataError(f"{path}:{number}: expert_eligibility {gold!r} is not one of {LABELS[kind]}")
+        rows.append(Row(number, record["note"], kind, record["criterion_text"], gold))
     return rows
 
 

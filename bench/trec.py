@@ -36,6 +36,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.data_files import BenchDataError, read_json_objects
+
 K = 10
 ELIGIBLE = 2
 # Every API v2 overallStatus: the judged trials are old, so none may be filtered out.
@@ -47,8 +49,6 @@ ALL_STATUSES = (
 DEFAULT_AS_OF = dt.date(2021, 6, 1)  # TREC 2021 topics were written then; dates count back from it
 
 
-class BenchDataError(ValueError):
-    """A benchmark directory or file that is not in the expected format."""
 
 
 # --------------------------------------------------------------------------- metrics
@@ -76,18 +76,11 @@ def precision_at_k(ranked: list[str], judged: dict[str, int], k: int = K, level:
 
 def read_topics(path: Path) -> list[tuple[str, str]]:
     topics = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise BenchDataError(f"{path}:{number}: not JSON ({error})") from None
-            topic_id, text = (record.get("id") or record.get("_id")), record.get("text")
-            if not isinstance(topic_id, (str, int)) or not isinstance(text, str):
-                raise BenchDataError(f"{path}:{number}: a topic needs 'id' and 'text'")
-            topics.append((str(topic_id), text))
+    for number, record in read_json_objects(path):
+        topic_id, text = (record.get("id") or record.get("_id")), record.get("text")
+        if not isinstance(topic_id, (str, int)) or not isinstance(text, str):
+            raise BenchDataError(f"{path}:{number}: a topic needs 'id' and 'text'")
+        topics.append((str(topic_id), text))
     return topics
 
 
