@@ -23,6 +23,10 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   and that outcome stands ("Diagnosis of X" with X unmentioned is unknown, not "not met";
   with "no X" stated it is not met). Profiles that are not complete records read silence
   as unknown throughout (DESIGN: a fact not given is unknown, never "no").
+- An unread exclusion (``unsupported``, or ``partial`` and unknown) under a complete record
+  that carries its text (``record_text``) is not triggered when the record mentions none of
+  its salient terms, or when it names nothing specific at all (a judgement clause);
+  :mod:`matching.record_mentions`. Inclusions are not affected.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
+from matching import record_mentions
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult
 from matching.trial import TrialSummary
@@ -237,7 +242,15 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         open_world = _evaluate_criterion(criterion, nct_id, facts.open_world, evaluation, registry=registry)
         open_world.children = result.children
         result = open_world
+    elif (result.outcome == "unknown" and not registry and criterion.status in UNREAD
+          and record_mentions.applies(facts.profile, criterion.kind == "inclusion")):
+        note = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)
+        if note is not None:
+            result = _result(criterion, "not_met", result.status, [], [], result.children, note)
     return result
+
+
+UNREAD = ("unsupported", "partial")  # statuses whose text the compiler did not fully read
 
 
 def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,

@@ -358,8 +358,9 @@ def extract_profile(note: str, *, as_of: dt.date | None = None) -> ExtractionRes
     doc = get_pipeline()(note)
     sentences = _Sentences(doc)
     if not sentences.spans:
-        return ExtractionResult(profile=PatientProfile(absent_means_no=True))
+        return ExtractionResult(profile=PatientProfile(absent_means_no=True, record_text=note))
     times = note_dates.find_times(note, as_of)
     facts = sorted(_concept_facts(doc, sentences, times) + _value_facts(note, sentences), key=lambda f: f.start)
     used = [f for f in facts if _used(f)]
-    return ExtractionResult(profile=build_profile(used), facts=used, ignored=[f for f in facts if not _used(f)])
+    profile = build_profile(used).model_copy(update={"record_text": note})
+    return ExtractionResult(profile=profile, facts=used, ignored=[f for f in facts if not _used(f)])

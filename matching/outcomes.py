@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
-from matching.evaluate import answer_bool, has_text_criteria, registry_criteria_for, registry_limits
+from matching import record_mentions
+from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth
 from matching.profile import PatientProfile
@@ -48,6 +49,7 @@ class CriterionPlan:
     applies_if: tuple | None
     children: tuple["CriterionPlan", ...]
     combine_any: bool  # children combine by "any" (else "all")
+    unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +109,11 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     children = tuple(plan_criterion(child) for child in criterion.children)
     inclusion = criterion.kind == "inclusion"
     combine_any = (criterion.combine or "all") == "any"
+    # an unread exclusion's outcome may depend on its words (matching.record_mentions)
+    unread = criterion.text if not inclusion and criterion.status in UNREAD else None
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
-                           tuple(child.shape for child in children), combine_any))
-    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any)
+                           tuple(child.shape for child in children), combine_any, unread))
+    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -189,6 +193,10 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
         # silence may only help (matching.evaluate): fail an inclusion only on what was said
         return criterion_outcome(plan, nct_id, facts.open_world)
+    if (outcome == UNKNOWN and plan.unread_exclusion is not None
+            and record_mentions.applies(facts.profile, plan.inclusion)
+            and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
+        return NOT_MET  # the complete record never mentions it (matching.evaluate)
     return outcome
 
 

@@ -163,6 +163,13 @@ class PatientProfile(Strict):
 
     # Complete record (e.g. a clinical note): what is not mentioned counts as absent.
     absent_means_no: bool = False
+    # The complete record's own text (the note), so criteria the compiler could not read
+    # can still be checked for whether the record mentions their subject at all
+    # (matching.record_mentions). Only meaningful with absent_means_no; never logged or stored.
+    record_text: str | None = Field(
+        default=None, max_length=100_000,
+        description="The complete record's text (e.g. the clinical note); only used with "
+                    "absent_means_no, to tell whether the record mentions an unread exclusion's subject.")
 
     @field_validator("answers")
     @classmethod

@@ -1,0 +1,107 @@
+"""Unread exclusions under a complete record with its text (matching.record_mentions):
+not triggered when the record never mentions their subject, unknown when it does;
+inclusions and open-world profiles untouched; the fast path agrees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from criteria_rules import compile_eligibility
+from matching.evaluate import evaluate_trial_detailed
+from matching.facts import PatientFacts
+from matching.outcomes import judge_trial, trial_plans, criterion_outcome
+from matching.profile import PatientProfile
+from matching.record_mentions import salient_terms, unmentioned_note
+from matching.trial import TrialSummary
+
+AS_OF = dt.date(2024, 1, 1)
+TEXT = """Inclusion Criteria:
+- Able to walk unaided for six kilometres
+Exclusion Criteria:
+- Ongoing participation in a marathon training programme
+- Any condition that in the opinion of the investigator would interfere with the study
+"""
+QUIET_NOTE = "A 40-year-old man with asthma, well controlled on inhaled budesonide. He walks daily."
+MARATHON_NOTE = "A 40-year-old man with asthma. He is training for a marathon next spring."
+
+
+def _trial() -> TrialSummary:
+    return TrialSummary(nct_id="NCT00000002", rules=compile_eligibility(TEXT))
+
+
+def _profile(note: str | None, complete: bool = True) -> PatientProfile:
+    return PatientProfile(age_years=40, sex="male", absent_means_no=complete, record_text=note)
+
+
+def _evaluate(profile: PatientProfile):
+    trial = _trial()
+    evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, AS_OF))
+    fast_facts = PatientFacts(profile, AS_OF)
+    fast = [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)]
+    assert fast == [c.outcome for c in evaluation.criteria]  # the fast path agrees
+    outcome = judge_trial(trial, PatientFacts(profile, AS_OF))
+    assert outcome.verdict == evaluation.verdict
+    assert outcome.settled_share == evaluation.summary.settled_share
+    return {c.text: c for c in evaluation.criteria if c.status != "registry"}
+
+
+def test_the_criteria_are_unread():
+    statuses = {c.text: c.status for c in _trial().rules.criteria}
+    assert set(statuses.values()) == {"unsupported"}
+
+
+def test_salient_terms_drop_boilerplate():
+    assert [w for _, w in salient_terms("Ongoing participation in a marathon training programme")] == [
+        "marathon", "training", "programme"]
+    assert salient_terms("Any condition that in the opinion of the investigator would interfere with the study") == ()
+
+
+def test_unmentioned_subject_is_not_triggered_with_a_plain_reason():
+    results = _evaluate(_profile(QUIET_NOTE))
+    marathon = results["Ongoing participation in a marathon training programme"]
+    assert marathon.outcome == "not_met" and marathon.triggered is False
+    assert 'The record does not mention "marathon", "training", "programme"' in marathon.reason
+    assert "as a complete record, what it does not mention counts as absent" in marathon.reason
+    assert marathon.question_ids == []
+
+
+def test_judgement_clause_is_not_triggered_under_a_complete_record():
+    results = _evaluate(_profile(QUIET_NOTE))
+    clause = results["Any condition that in the opinion of the investigator would interfere with the study"]
+    assert clause.outcome == "not_met"
+    assert "names nothing specific the record could mention" in clause.reason
+
+
+def test_mentioned_term_stays_unknown():
+    results = _evaluate(_profile(MARATHON_NOTE))
+    assert results["Ongoing participation in a marathon training programme"].outcome == "unknown"
+
+
+def test_inclusion_untouched():
+    # the note never mentions six kilometres: silence neither fails nor satisfies it
+    results = _evaluate(_profile(QUIET_NOTE))
+    assert results["Able to walk unaided for six kilometres"].outcome == "unknown"
+
+
+def test_not_a_complete_record_stays_unknown():
+    results = _evaluate(_profile(QUIET_NOTE, complete=False))
+    assert {c.outcome for c in results.values()} == {"unknown"}
+
+
+def test_complete_record_without_its_text_stays_unknown():
+    results = _evaluate(_profile(None))
+    assert {c.outcome for c in results.values()} == {"unknown"}
+
+
+def test_lexicon_synonym_counts_as_a_mention():
+    # curated lexicon synonyms: "heart attack" names myocardial infarction
+    criterion = "Myocardial infarction within 6 months"
+    assert unmentioned_note(criterion, "He had a heart attack in 2019.") is None
+    assert unmentioned_note(criterion, "He had a knee replacement in 2019.") is not None
+
+
+def test_a_note_profile_carries_its_text():
+    from matching.note import extract_profile
+    profile = extract_profile(QUIET_NOTE, as_of=AS_OF).profile
+    assert profile.absent_means_no is True
+    assert profile.record_text == QUIET_NOTE
