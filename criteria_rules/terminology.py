@@ -219,7 +219,11 @@ def ancestors(concept_id: str) -> frozenset[str]:
         # a symptom reaches the lexicon concepts that name it, not the diseases of the
         # organ system HPO files it under (cough is not a lung disease)
         symptom = concept_id in fallback_terms.hpo_symptoms()
-        result |= _lexicon_xrefs_for({concept_id} if symptom else hpo_ids)
+        # nor does any finding reach a disease concept through an organ-system category
+        # ("Abnormality of the nervous system") it merely sits under: paresthesia is not a
+        # neurological disease. Such a category still matches when named itself.
+        result |= _lexicon_xrefs_for({concept_id} if symptom else
+                                     {concept_id} | {a for a in hpo_ids if not _hpo_organ_system(a)})
     elif concept_id.startswith("icd10cm:"):
         code = concept_id.split(":", 1)[1]
         result |= {f"icd10cm:{a}" for a in fallback_terms.icd_index().ancestors(code)}
@@ -232,6 +236,14 @@ def ancestors(concept_id: str) -> frozenset[str]:
                 result.add(parent)
                 stack.append(parent)
     return frozenset(result)
+
+
+_HPO_PHENOTYPIC_ABNORMALITY = "hpo:HP:0000118"
+
+
+def _hpo_organ_system(concept_id: str) -> bool:
+    """An HPO organ-system category: a direct child of "Phenotypic abnormality"."""
+    return _HPO_PHENOTYPIC_ABNORMALITY in fallback_terms.hpo_index().parents.get(concept_id, ())
 
 
 def _lexicon_xrefs_for(ids: set[str] | frozenset[str]) -> set[str]:

@@ -1,0 +1,41 @@
+"""A patient's finding does not satisfy a broad disease rule merely because HPO files it
+under that organ system's category ("Abnormality of the nervous system"); the curated
+lexicon, not the fallback hierarchy, decides what counts as the disease."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from criteria_rules import compile_eligibility, terminology
+from matching.evaluate import evaluate_trial
+from matching.profile import PatientProfile
+from matching.trial import TrialSummary
+
+AS_OF = dt.date(2024, 1, 1)
+
+
+def exclusion_outcome(text: str, **profile) -> str:
+    rules = compile_eligibility("Exclusion Criteria:\n- " + text)
+    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), PatientProfile(**profile), AS_OF)
+    [criterion] = [c for c in result.criteria if c.status != "registry"]
+    return criterion.outcome
+
+
+@pytest.mark.parametrize("finding", ["paresthesia", "tremor", "ataxia"])
+def test_a_finding_under_an_organ_system_category_is_not_that_systems_disease(finding):
+    assert not terminology.is_a(terminology.resolve(finding)[0], "neurological_disease")
+    assert exclusion_outcome("History of any neurological disorders",
+                             conditions=[{"text": finding}], absent_means_no=True) == "not_met"
+    assert exclusion_outcome("History of any neurological disorders", conditions=[{"text": finding}]) == "unknown"
+
+
+@pytest.mark.parametrize("have, rule", [
+    ("focal seizure", "History of epilepsy"),          # an HPO xref below the category still reaches
+    ("focal seizure", "Neurological disorder"),
+    ("peripheral neuropathy", "Neurological disorder"),  # a curated synonym
+    ("abnormality of the nervous system", "Neurological disorder"),  # the category named itself
+])
+def test_curated_and_specific_xrefs_still_match(have, rule):
+    assert exclusion_outcome(rule, conditions=[{"text": have}]) == "met"
