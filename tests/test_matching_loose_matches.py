@@ -39,3 +39,15 @@ def test_a_finding_under_an_organ_system_category_is_not_that_systems_disease(fi
 ])
 def test_curated_and_specific_xrefs_still_match(have, rule):
     assert exclusion_outcome(rule, conditions=[{"text": have}]) == "met"
+
+
+@pytest.mark.parametrize("impairment", ["severe cognitive impairment", "mild cognitive impairment", "cognitive decline"])
+def test_cognitive_impairment_does_not_establish_dementia(impairment):
+    assert not terminology.is_a(terminology.resolve(impairment)[0], "dementia")
+    assert exclusion_outcome("Diagnosis of Dementia", conditions=[{"text": impairment}], absent_means_no=True) == "not_met"
+
+
+@pytest.mark.parametrize("have", ["dementia", "alzheimer disease"])
+def test_dementia_still_meets_a_cognitive_impairment_rule(have):
+    assert exclusion_outcome("Cognitive impairment", conditions=[{"text": have}]) == "met"
+    assert exclusion_outcome("Diagnosis of Dementia", conditions=[{"text": have}]) == "met"
