@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.web import forms, views
-from app.web.describe import describe_atom, describe_expr, duration
+from app.web.describe import describe_atom, describe_expr, span_in_words
 from criteria_rules import ir
 
 TRIAL = "NCT06599346"
@@ -321,7 +321,7 @@ def test_describe_expr_is_an_outline():
     assert line.children[0].words == "is aged at least 18 years"
     assert line.children[1].words == "none of this:"
     assert [c.words for c in line.children[1].children[0].children] == ["is pregnant", "is breastfeeding"]
-    assert duration(365) == "1 year" and duration(14) == "2 weeks" and duration(5) == "5 days"
+    assert span_in_words(365) == "1 year" and span_in_words(14) == "2 weeks" and span_in_words(5) == "5 days"
 
 
 def test_patient_verdict_reason_drops_criterion_ids():

@@ -29,7 +29,7 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-def duration(days: float) -> str:
+def span_in_words(days: float) -> str:
     """A window length in the unit a person would say: 14 -> "2 weeks", 180 -> "6 months"."""
     if days >= 365 and days % 365 == 0:
         n, unit = days / 365, "year"
@@ -46,8 +46,8 @@ def window_words(window) -> str:
     if window is None:
         return ""
     if window.relation == "within":
-        return f" in the last {duration(window.days)}"
-    return f" more than {duration(window.days)} ago"
+        return f" in the last {span_in_words(window.days)}"
+    return f" more than {span_in_words(window.days)} ago"
 
 
 def _name(atom) -> str:
