@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import time
 from collections import Counter
@@ -36,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from bench.data_files import BenchDataError, read_json_objects
+from bench.data_files import BenchDataError, read_json_objects, write_json_objects
 
 INCLUSION_LABELS = ("included", "not included", "not enough information", "not applicable")
 EXCLUSION_LABELS = ("excluded", "not excluded", "not enough information", "not applicable")
@@ -279,12 +278,10 @@ def run_and_print(path: Path, *, as_of: dt.date = DEFAULT_AS_OF, absent_for_incl
     report = run(rows, as_of=as_of, absent_for_inclusions=absent_for_inclusions)
     print_report(report, console, errors=errors)
     if dump is not None:
-        with open(dump, "w", encoding="utf-8") as handle:
-            for o in report.outcomes:
-                handle.write(json.dumps({"line": o.row.line, "kind": o.row.kind, "criterion": o.row.criterion,
-                                         "gold": o.row.gold, "predicted": o.predicted, "alternative": o.alternative,
-                                         "status": o.compile_status, "facts_used": o.facts_used,
-                                         "failure": o.failure}) + "\n")
+        write_json_objects(dump, ({"line": o.row.line, "kind": o.row.kind, "criterion": o.row.criterion,
+                                   "gold": o.row.gold, "predicted": o.predicted, "alternative": o.alternative,
+                                   "status": o.compile_status, "facts_used": o.facts_used, "failure": o.failure}
+                                  for o in report.outcomes))
     print(summary_line(report), file=out, flush=True)
     return report
 

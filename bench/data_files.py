@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 
 class BenchDataError(ValueError):
@@ -25,3 +25,10 @@ def read_json_objects(path: Path) -> Iterator[tuple[int, dict]]:
             if not isinstance(record, dict):
                 raise BenchDataError(f"{path}:{number}: not a JSON object")
             yield number, record
+
+
+def write_json_objects(path: Path, records: Iterable[dict]) -> None:
+    """Write ``records`` as JSON Lines (a bench's ``--dump`` file)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record) + "\n")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 import tempfile
@@ -36,7 +35,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.data_files import BenchDataError, read_json_objects
+from bench.data_files import BenchDataError, read_json_objects, write_json_objects
 
 K = 10
 ELIGIBLE = 2
@@ -475,14 +474,11 @@ def run_and_print(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, errors: int = 1
     report = run(data, as_of=as_of)
     print_report(report, console, examples=errors)
     if dump is not None:
-        with open(dump, "w", encoding="utf-8") as handle:
-            for topic in report.topics:
-                judged = report.qrels[topic.topic_id]
-                for position, r in enumerate(topic.ranked, start=1):
-                    handle.write(json.dumps({"topic": topic.topic_id, "nct_id": r.nct_id, "rank": position,
-                                             "gold": judged.get(r.nct_id, 0), "verdict": r.verdict,
-                                             "relevance": r.relevance, "bm25": r.bm25, "unknown": r.unknown,
-                                             "total": r.total, "blocking": r.blocking}) + "\n")
+        write_json_objects(dump, ({"topic": topic.topic_id, "nct_id": r.nct_id, "rank": position,
+                                   "gold": report.qrels[topic.topic_id].get(r.nct_id, 0), "verdict": r.verdict,
+                                   "relevance": r.relevance, "bm25": r.bm25, "unknown": r.unknown,
+                                   "total": r.total, "blocking": r.blocking}
+                                  for topic in report.topics for position, r in enumerate(topic.ranked, start=1)))
     print(summary_line(report), file=out, flush=True)
     return report
 
