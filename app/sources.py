@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import ijson
+
 JSON_LINES_SUFFIXES = {".jsonl", ".ndjson"}
 
 
@@ -74,9 +76,56 @@ def _records_of_document(name: str, document: Any) -> Iterator[SourceRecord]:
         yield SourceRecord(name, document)
 
 
+def _first_significant_byte(path: Path) -> bytes:
+    """The first byte that is not whitespace (or a UTF-8 byte-order mark), b"" if none."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(65536):
+            stripped = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
+            if stripped:
+                return stripped[:1]
+    return b""
+
+
+def _parser_message(error: Exception) -> str:
+    """The parser's reason on one line, without the excerpt of the file it appends."""
+    reason = error.args[0] if error.args else error
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    lines = str(reason).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def iter_json_list(path: Path) -> Iterator[SourceRecord]:
+    """A JSON list of studies, one element at a time (ijson), so a file of 100k studies
+    never sits in memory whole. Each element is its own record; an element that is not a
+    study is reported by the importer like any bad record. A syntax error ends the file:
+    the elements before it are yielded, and the error is reported at the position of the
+    element it broke, since nothing after a syntax error can be told apart reliably."""
+    index = 0
+    with path.open("rb") as handle:
+        elements = ijson.items(handle, "item", use_float=True)
+        while True:
+            try:
+                element = next(elements)
+            except StopIteration:
+                return
+            except (ijson.JSONError, UnicodeDecodeError) as error:
+                yield SourceRecord(f"{path.name}[{index}]", error=(
+                    f"not valid JSON ({_parser_message(error)}); the rest of the file was not read"))
+                return
+            yield SourceRecord(f"{path.name}[{index}]", element)
+            index += 1
+
+
 def iter_json_document(path: Path) -> Iterator[SourceRecord]:
-    """A single study, a JSON list of studies, or a saved API page. A ``.json`` file that
-    turns out to hold one study per line is read as JSON Lines."""
+    """A single study, a JSON list of studies (streamed), or a saved API page. A ``.json``
+    file that turns out to hold one study per line is read as JSON Lines.
+
+    Only lists are streamed: an object is one study or one saved API page, which the
+    registry caps at 1,000 studies, so reading it whole is bounded."""
+    if _first_significant_byte(path) == b"[":
+        yield from iter_json_list(path)
+        return
     text = path.read_bytes()
     try:
         document = json.loads(text)

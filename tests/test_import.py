@@ -51,6 +51,63 @@ def test_json_list(session_factory, make_study, tmp_path):
     assert _count(session_factory, Site) == 5
 
 
+def test_json_list_is_read_one_element_at_a_time(make_study, tmp_path):
+    """Streamed: the elements before a cut-off end arrive, which a whole-file parse could
+    not give (it would fail on the file as a whole)."""
+    path = tmp_path / "cut.json"
+    whole = json.dumps([make_study("NCT00000001"), make_study("NCT00000002"), make_study("NCT00000003")])
+    path.write_text(" \n" + whole[: len(whole) - 40])  # the third study is cut short
+    records = list(iter_path(path))
+    assert [r.position for r in records] == ["cut.json[0]", "cut.json[1]", "cut.json[2]"]
+    assert [r.payload["protocolSection"]["identificationModule"]["nctId"] for r in records[:2]] == [
+        "NCT00000001", "NCT00000002"]
+    assert records[2].payload is None
+    assert records[2].error.startswith("not valid JSON (") and "\n" not in records[2].error
+    assert "rest of the file was not read" in records[2].error
+
+
+def test_json_list_keeps_numbers_as_json_numbers(make_study, tmp_path):
+    study = make_study("NCT00000001")
+    study["protocolSection"]["designModule"] = {"enrollmentInfo": {"count": 40}, "x-score": 0.25}
+    path = tmp_path / "list.json"
+    path.write_text(json.dumps([study]))
+    (record,) = iter_path(path)
+    assert record.payload == study
+    assert type(record.payload["protocolSection"]["designModule"]["x-score"]) is float
+
+
+def test_bad_elements_of_a_json_list_are_named_and_the_rest_import(session_factory, make_study, tmp_path):
+    no_id = make_study()
+    del no_id["protocolSection"]["identificationModule"]["nctId"]
+    wrong_type = make_study("NCT00000004")
+    wrong_type["protocolSection"]["eligibilityModule"]["minimumAge"] = 18
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps([make_study("NCT00000001"), no_id, "not a study", wrong_type,
+                                make_study("NCT00000002")]))
+
+    report = _import(session_factory, path)
+
+    assert (report.seen, report.inserted, report.failed) == (5, 2, 3)
+    issues = {issue.position: issue for issue in report.errors}
+    assert set(issues) == {"mixed.json[1]", "mixed.json[2]", "mixed.json[3]"}
+    assert "nctId" in issues["mixed.json[1]"].reason
+    assert issues["mixed.json[3]"].nct_id == "NCT00000004"
+    assert set(_trials(session_factory)) == {"NCT00000001", "NCT00000002"}
+
+
+def test_a_syntax_error_in_a_json_list_keeps_the_elements_before_it(session_factory, make_study, tmp_path):
+    path = tmp_path / "broken.json"
+    good = ",".join(json.dumps(make_study(f"NCT0000000{i}")) for i in range(1, 4))
+    path.write_text(f"[{good}, {{\"protocolSection\": nope}}, {json.dumps(make_study('NCT00000009'))}]")
+
+    report = _import(session_factory, path)
+
+    assert (report.inserted, report.failed) == (3, 1)
+    assert report.errors[0].position == "broken.json[3]"
+    assert "not valid JSON" in report.errors[0].reason
+    assert set(_trials(session_factory)) == {"NCT00000001", "NCT00000002", "NCT00000003"}
+
+
 def test_saved_api_page(session_factory, make_study, tmp_path):
     path = tmp_path / "page.json"
     path.write_text(json.dumps({"studies": [make_study("NCT00000001"), make_study("NCT00000002")], "nextPageToken": "x"}))
