@@ -136,6 +136,11 @@ class ConsentAtom(AtomBase):
     type: Literal["consent"] = "consent"  # able and willing to give informed consent
 
 
+class ComplianceAtom(AtomBase):
+    # willing and able to follow the study's procedures: visits, samples, follow-up
+    type: Literal["compliance"] = "compliance"
+
+
 class PerformanceStatusAtom(AtomBase):
     type: Literal["performance_status"] = "performance_status"
     scale: Literal["ecog", "karnofsky", "lansky"]
@@ -177,6 +182,7 @@ Atom = Annotated[
         ChildbearingPotentialAtom,
         ContraceptionAtom,
         ConsentAtom,
+        ComplianceAtom,
         PerformanceStatusAtom,
         LifeExpectancyAtom,
         TrialParticipationAtom,

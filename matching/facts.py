@@ -798,6 +798,15 @@ def _consent(atom, facts: PatientFacts) -> AtomFinding:
                  unknown="We do not know whether you can give informed consent.", absent_counts=False)
 
 
+def _compliance(atom, facts: PatientFacts) -> AtomFinding:
+    # Willingness is not something a record's silence can deny: never absent_means_no.
+    return _flag(atom, facts, facts.profile.will_comply,
+                 yes="You told us you are willing and able to follow the study's visits and procedures.",
+                 no="You told us you are not able or willing to follow the study's visits and procedures.",
+                 unknown="We do not know whether you can follow the study's visits and procedures.",
+                 absent_counts=False)
+
+
 def _healthy_volunteer(atom, facts: PatientFacts) -> AtomFinding:
     wants = facts.profile.healthy_volunteer
     if wants is None:
@@ -901,6 +910,7 @@ _JUDGES: dict[str, Callable[[object, PatientFacts], AtomFinding]] = {
     "childbearing_potential": _childbearing,
     "contraception": _contraception,
     "consent": _consent,
+    "compliance": _compliance,
     "performance_status": _performance,
     "life_expectancy": _life_expectancy,
     "trial_participation": _trial_participation,

@@ -36,7 +36,7 @@ from matching.profile import (MAX_ITEMS, Allergy, Code, Condition, Evidence, Lab
 FactKind = Literal[
     "age", "sex", "condition", "procedure", "medication", "lab", "allergy", "pregnant",
     "breastfeeding", "childbearing_potential", "uses_contraception", "can_consent",
-    "in_other_trial", "ecog", "karnofsky", "life_expectancy_months",
+    "will_comply", "in_other_trial", "ecog", "karnofsky", "life_expectancy_months",
 ]
 MAX_NOTE_CHARS = 100_000  # a referral note is a few thousand characters
 _EVIDENCE_MAX = 2000
@@ -250,6 +250,7 @@ def _value_facts(text: str, sentences: _Sentences) -> list[ExtractedFact]:
     mentions += note_values.find_labs(text)
     mentions += note_values.find_scores(text)
     mentions += note_values.find_allergies(text)
+    mentions += note_values.find_willingness(text)
     facts = []
     for m in mentions:
         value = m.value
@@ -313,7 +314,7 @@ def _lab(fact: ExtractedFact) -> LabResult:
 
 _CHILD_AGE = 12
 _FLAG_FIELDS = ("pregnant", "breastfeeding", "childbearing_potential", "uses_contraception",
-                "can_consent", "in_other_trial")
+                "can_consent", "will_comply", "in_other_trial")
 _NUMBER_FIELDS = ("ecog", "karnofsky", "life_expectancy_months")
 
 

@@ -176,6 +176,33 @@ def find_scores(text: str) -> list[ValueMention]:
     return found
 
 
+# --- willingness to follow a study's procedures ---------------------------------------------
+# "will comply with the trial protocol", "agrees to participate in the study", "unable to
+# attend follow-up visits". Only statements about a study's demands count: "compliant with
+# his medications" is about treatment adherence, not about taking part in a trial.
+_STUDY_DEMAND = (r"(?:the\s+|all\s+|any\s+|study\s+|trial\s+|research\s+)*"
+                 r"(?:protocol|procedures?|study|trial|research|visits?|follow[- ]?ups?|appointments?)\b")
+_WILLINGNESS = re.compile(
+    r"\b(?:(?P<neg>(?:will\s+not|won't)\s+be\s+able\s+to|will\s+not|won't|cannot|can\s?not|unable\s+to|unwilling\s+to|not\s+(?:willing|able)\s+to|"
+    r"refuses\s+to|refused\s+to|declines?\s+to|declined\s+to)\s+)?"
+    r"(?:(?:will|is\s+(?:willing|able)\s+to|are\s+(?:willing|able)\s+to|agrees?\s+to|agreed\s+to|"
+    r"(?:willing|able)\s+(?:and\s+(?:willing|able)\s+)?to)\s+)?"
+    rf"(?P<verb>comply\s+with|adhere\s+to|participate\s+in|take\s+part\s+in|attend)\s+{_STUDY_DEMAND}",
+    re.I,
+)
+_ASSERTED = re.compile(r"\b(?:will|willing|able|agrees?|agreed)\b", re.I)
+
+
+def find_willingness(text: str) -> list[ValueMention]:
+    """Statements that the patient will (or will not) follow a study's procedures."""
+    found = []
+    for m in _WILLINGNESS.finditer(text):
+        if not m["neg"] and not _ASSERTED.search(m.group(0)):
+            continue  # "attend the clinic" alone says nothing about willingness
+        found.append(ValueMention("will_comply", not m["neg"], m.start(), m.end()))
+    return found
+
+
 # --- allergies -------------------------------------------------------------------------
 _ALLERGY = re.compile(r"\ballerg(?:y|ies|ic)\s*(?:to|:)\s*(?P<list>[A-Za-z][^.;\n]{0,80})", re.I)
 _LIST_SPLIT = re.compile(r"\s*(?:,|\band\b|\bor\b|/)\s*", re.I)

@@ -148,6 +148,8 @@ class PatientProfile(Strict):
     childbearing_potential: bool | None = None
     uses_contraception: bool | None = None
     can_consent: bool | None = None
+    # Willing and able to follow a study's procedures (visits, samples, follow-up).
+    will_comply: bool | None = None
     ecog: int | None = Field(default=None, ge=0, le=5)
     karnofsky: int | None = Field(default=None, ge=0, le=100)
     life_expectancy_months: float | None = Field(default=None, ge=0, le=1200)

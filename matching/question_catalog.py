@@ -26,6 +26,8 @@ id                                     answer type  accepted answer values
 ``q:pregnancy`` ``q:breastfeeding``    yes_no       true | false
 ``q:childbearing_potential``           yes_no
 ``q:contraception`` ``q:consent``      yes_no
+``q:compliance``                       yes_no       true = willing and able to follow the
+                                                    study's visits and procedures
 ``q:healthy_volunteer``                yes_no
 ``q:performance:<ecog|karnofsky|lansky>`` number    the score
 ``q:life_expectancy``                  number       months
@@ -82,6 +84,8 @@ _SIMPLE = {
     "q:childbearing_potential": ("Could you become pregnant (are you of childbearing potential)?", YES_NO),
     "q:contraception": ("Are you using, or willing to use, effective contraception?", YES_NO),
     "q:consent": ("Are you able to understand and sign a consent form yourself?", YES_NO),
+    "q:compliance": ("Are you willing and able to attend the study visits and follow its procedures "
+                     "(such as giving samples)?", YES_NO),
     "q:healthy_volunteer": ("Are you taking part as a healthy volunteer?", YES_NO),
     "q:life_expectancy": ("What is your expected survival, in months, as your doctor estimates it?", "number"),
     "q:trial_participation": (

@@ -113,6 +113,29 @@ def test_consent_and_inability():
     assert shape(exclusion("Unable to provide informed consent").criteria[0].expr) == "not(consent)"
 
 
+@pytest.mark.parametrize("text", [
+    "Willing to return for every study visit",
+    "Must be able to keep all clinic appointments during the trial",
+    "Adheres to the study protocol",
+    "Participants agree to donate tissue samples for research",
+    "The participant is voluntary",
+    "Able and willing to follow study instructions",
+])
+def test_willingness_to_follow_the_study(text):
+    result = inclusion(text).criteria[0]
+    assert shape(result.expr) == "compliance" and result.status == "compiled"
+
+
+def test_unwillingness_and_non_compliance_are_negated():
+    assert shape(exclusion("Subjects unwilling to attend follow-up visits").criteria[0].expr) == "not(compliance)"
+    assert shape(exclusion("History of non-compliance with study procedures").criteria[0].expr) == "not(compliance)"
+
+
+def test_willing_to_use_contraception_is_not_compliance():
+    assert not atoms_of(inclusion("Willing to adhere to contraception requirements"), atom_type="compliance")
+    assert not atoms_of(inclusion("Able to swallow tablets"), atom_type="compliance")
+
+
 @pytest.mark.parametrize(
     "text, scale, comparator, value",
     [

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from criteria_rules.ir import (
-    AgeAtom, AllergyAtom, BreastfeedingAtom, ChildbearingPotentialAtom, ConditionAtom, ConsentAtom,
+    AgeAtom, AllergyAtom, BreastfeedingAtom, ChildbearingPotentialAtom, ComplianceAtom, ConditionAtom, ConsentAtom,
     ContraceptionAtom, HealthyVolunteerAtom, LabAtom, LifeExpectancyAtom, MedicationAtom,
     PerformanceStatusAtom, PregnancyAtom, ProcedureAtom, Quantity, SexAtom, TrialParticipationAtom, Window,
 )
@@ -273,6 +273,14 @@ def test_childbearing_contraception_consent():
     assert value(ContraceptionAtom(), absent_means_no=True) is None
     assert value(ConsentAtom(), can_consent=True) is True
     assert value(ConsentAtom(), answers={"q:consent": "no"}) is False
+
+
+def test_compliance_is_said_or_answered_never_inferred_from_silence():
+    assert value(ComplianceAtom(), will_comply=True) is True
+    assert value(ComplianceAtom(), will_comply=False) is False
+    assert value(ComplianceAtom(), absent_means_no=True) is None
+    assert value(ComplianceAtom(), answers={"q:compliance": "yes"}) is True
+    assert "follow the study's visits" in judge(ComplianceAtom(), will_comply=True).reason
 
 
 def test_performance_status_and_scale_conversion():

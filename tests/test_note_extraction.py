@@ -132,6 +132,22 @@ def test_reproductive_and_consent_status(note, field, value):
     assert getattr(read(note).profile, field) is value
 
 
+@pytest.mark.parametrize("note, expected", [
+    ("A 40 yo man. He is willing to comply with the study procedures.", True),
+    ("A 40 yo man who agrees to participate in the trial.", True),
+    ("A 40 yo man. He will not be able to attend follow-up visits; he is moving abroad.", False),
+    ("A 40 yo woman who declined to participate in the study.", False),
+    ("A 40 yo man who attends the clinic every month.", None),
+    ("A 40 yo woman who is compliant with her medications.", None),
+])
+def test_willingness_to_follow_a_study(note, expected):
+    result = read(note)
+    assert result.profile.will_comply is expected
+    if expected is not None:
+        [fact] = [f for f in result.facts if f.kind == "will_comply"]
+        assert fact.sentence in note
+
+
 def test_birth_story_is_not_a_pregnancy():
     assert read("A 2 yo girl. She was born at 38 weeks of gestation.").profile.pregnant is None
 

@@ -136,6 +136,8 @@ def describe_atom(atom) -> str:
         return "uses or agrees to use effective contraception"
     if kind == "consent":
         return "can give informed consent"
+    if kind == "compliance":
+        return "is willing and able to follow the study's visits and procedures"
     if kind == "performance_status":
         scale = _SCALE_NAMES.get(atom.scale, atom.scale)
         return f"has an {scale} of {COMPARATOR_WORDS[atom.comparator]} {number(atom.value)}"

@@ -275,6 +275,8 @@ def profile_lines(profile: PatientProfile) -> list[tuple[str, str]]:
         lines.append(("Breastfeeding", _yes_no(profile.breastfeeding)))
     if profile.can_consent is not None:
         lines.append(("Can consent", _yes_no(profile.can_consent)))
+    if profile.will_comply is not None:
+        lines.append(("Will follow study procedures", _yes_no(profile.will_comply)))
     if profile.ecog is not None:
         lines.append(("ECOG", str(profile.ecog)))
     if profile.location is not None:

@@ -1,5 +1,5 @@
-"""Study-related facts: other-trial participation, informed consent, allergy to the
-investigational product or a drug, healthy volunteers."""
+"""Study-related facts: other-trial participation, informed consent, willingness to follow
+the study's procedures, allergy to the investigational product or a drug, healthy volunteers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 from criteria_rules import terminology
 from criteria_rules.atoms.base import CriterionContext, Found, make
-from criteria_rules.ir import AllergyAtom, ConsentAtom, HealthyVolunteerAtom, TrialParticipationAtom
+from criteria_rules.ir import AllergyAtom, ComplianceAtom, ConsentAtom, HealthyVolunteerAtom, TrialParticipationAtom
 
 _TRIAL = re.compile(
     r"\b(?:participa[nt]\w*|enrol(?:l)?\w*|involve\w*|tak(?:e|ing) part|took part|included|inclusion)\b[^.;]{0,50}?"
@@ -23,6 +23,22 @@ _CONSENT = re.compile(
     r"|(?:able|ability|capable|capacity|willing\w*)\s+to\s+(?:\w+\s+){0,4}?consent|\bassent\b|\bconsent\b)",
     re.I,
 )
+# Willing and able to do what the study asks: follow its protocol, attend its visits,
+# give its samples. "Willing to" alone is not enough ("willing to use contraception" is a
+# contraception rule), so each form names the study's demands.
+_WILLING = r"(?:\b(?:(?:un)?willing|(?:un)?able|agree[sd]?|agreeing|committed|prepared|motivated|available)\s+(?:(?:and|or|/)\s+(?:willing|able)\s+)?to\s+)"
+_COMPLY = re.compile(
+    r"\b(?:compl(?:y|ies|ying)|adher(?:e|es|ing))\s+(?:with|to)\b(?:\s+(?:all|the|any)?\s*(?:study|trial|protocol)?[- ]?(?:protocol|procedures?|requirements?|visits?|schedules?|instructions?|restrictions?|assessments?|treatment))*"
+    r"|\b(?:non-?\s?)?(?:compliant|compliance|adherent|adherence)\s+(?:with|to)\s+(?:the\s+|all\s+)?(?:study|trial|protocol)(?:[- ](?:protocol|procedures?|requirements?|visits?|schedules?))*"
+    r"|\b(?:attend|return\s+for|keep|complete)\s+(?:\w+\s+){0,3}?(?:visits?|appointments?|follow[- ]?ups?|sessions)\b"
+    rf"|{_WILLING}(?:participate\s+in\s+(?:\w+\s+){{0,2}}?(?:study|trial|follow[- ]?ups?|visits?|procedures)"
+    r"|(?:provide|donate|give|have)\s+(?:\w+\s+){0,3}?(?:samples?|specimens?)(?:\s+(?:stored|collected|banked|taken))?(?:\s+for\s+(?:future\s+)?(?:research|analysis|testing))?"
+    r"|follow\s+(?:the\s+|all\s+)?(?:study|trial|protocol|instructions)(?:[- ](?:protocol|procedures?|instructions|requirements))*)\b"
+    r"|\b(?:is|are|be)\s+voluntar(?:y|ily)\b|\bvoluntar(?:y|ily)\s+(?:participat\w+|agree\w*|enrol\w*|join\w*)|\bparticipat\w+\s+voluntarily\b",
+    re.I,
+)
+_LEAD_IN = re.compile(_WILLING + r"$", re.I)
+_CONTRACEPTION_WORDS = re.compile(r"contracep|birth\s+control|abstinen|condom", re.I)
 _CANNOT = re.compile(r"\b(?:unable|inability|not able|incapable|cannot|can ?not|lack\w*|refus\w*|unwilling\w*|not willing|missing|without|absence of)\b[^.;]{0,40}$", re.I)
 # "Can not use heparin": an intolerance or contraindication, not "does not take heparin".
 _CANNOT_USE = re.compile(
@@ -65,6 +81,22 @@ def _consent(ctx: CriterionContext) -> list[Found]:
     return [f]
 
 
+def _compliance(ctx: CriterionContext) -> list[Found]:
+    found = []
+    for m in _COMPLY.finditer(ctx.text):
+        if ctx.is_claimed(m.start(), m.end()) or _CONTRACEPTION_WORDS.search(ctx.text[m.start():m.end() + 40]):
+            continue
+        start = m.start()
+        lead = _LEAD_IN.search(ctx.text[max(0, start - 40):start])
+        if lead:
+            start -= len(lead.group(0))
+        f = make(ctx, start, m.end(), ComplianceAtom)
+        if re.match(r"non-?\s?", m.group(0), re.I) or _CANNOT.search(ctx.text[max(0, start - 60):m.start()]):
+            f.negated = True
+        found.append(f)
+    return found
+
+
 def _allergy_target(ctx: CriterionContext, start: int, end: int) -> tuple[str, str, int]:
     """(concept id, label, end of the target words) for the thing someone is allergic to."""
     for mention in ctx.mentions_in(start, end, ("drug", "drug_class", "other", "procedure")):
@@ -99,7 +131,7 @@ def _healthy(ctx: CriterionContext) -> list[Found]:
 
 def extract(ctx: CriterionContext) -> list[Found]:
     found = []
-    for fn in (_allergy, _trial, _consent, _healthy):
+    for fn in (_allergy, _trial, _consent, _compliance, _healthy):
         for f in fn(ctx):
             if not ctx.is_claimed(f.start, f.end):
                 found.append(f)
