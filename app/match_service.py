@@ -38,7 +38,7 @@ from matching.geo import locate_patient, nearest_site
 from matching.profile import PatientProfile
 from matching.questions import MAX_QUESTIONS
 from matching.rank import failures_of, score_parts
-from matching.relevance import patient_topics, relevance
+from matching.relevance import names_topic, patient_topics, relevance
 from matching.text_relevance import TermIndex, query_terms
 from matching.results import MatchMeta, MatchResult, NearestSite, Question, TrialMatch
 from matching.trial import TrialSummary
@@ -192,7 +192,8 @@ def ruled_out_by_registry(trial: TrialSummary, profile: PatientProfile, as_of: d
     score = score_parts(evaluated.verdict, relevance(trial, patient_topics(profile)),
                         evaluated.summary.settled_share, nearest.distance_km if nearest else None,
                         text_relevance=text.relevance_of([trial], query_terms(profile))[trial.nct_id],
-                        confident_failures=confident, doubtful_failures=doubtful)
+                        confident_failures=confident, doubtful_failures=doubtful,
+                        concepts_compared=names_topic(trial))
     site = nearest.site if nearest else None
     return TrialMatch(
         nct_id=trial.nct_id,

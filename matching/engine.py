@@ -32,7 +32,7 @@ from matching.profile import PatientProfile
 from matching.outcomes import TrialOutcome, judge_trial
 from matching.questions import MAX_QUESTIONS, VOTING_TRIALS, next_questions
 from matching.rank import ScoreValues, failures, score_model, score_values, values_sort_key
-from matching.relevance import patient_topics, relevance
+from matching.relevance import names_topic, patient_topics, relevance
 from matching.text_relevance import TermIndex, query_terms
 from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
 from matching.trial import Site, TrialSummary
@@ -189,7 +189,8 @@ def match_trials(
         confident, doubtful = failures(trial, facts) if outcome.verdict == "ineligible" else (0, 0)
         score = score_values(outcome.verdict, relevance(trial, topics), outcome.settled_share,
                              nearest.distance_km if nearest else None, text_relevance=text.get(trial.nct_id, 0.0),
-                             confident_failures=confident, doubtful_failures=doubtful)
+                             confident_failures=confident, doubtful_failures=doubtful,
+                             concepts_compared=names_topic(trial))
         candidates.append(_Candidate(trial, outcome, score, nearest,
                                      _location_note(origin, profile, trial, nearest)))
 

@@ -15,7 +15,8 @@ Built once from a list of ``TrialSummary`` (a worker's catalog) and queried per 
 
 ``select`` returns the trials that pass the filters when there are at most ``limit`` of
 them, else the ``limit`` most relevant by the mean of text relevance and the approximate
-concept relevance (ties by nct_id). The score only chooses whom to evaluate; the ranking
+concept relevance, or text relevance alone for a record that names no topic (as
+``matching.rank``; ties by nct_id). The score only chooses whom to evaluate; the ranking
 itself is ``matching.rank`` on the evaluated trials. Pure: no
 database, no web; deterministic for the same trials and query.
 """
@@ -35,7 +36,7 @@ from matching import concepts
 from matching.engine import is_healthy_volunteer_only
 from matching.profile import PatientProfile
 from matching.rank import TEXT_WEIGHT
-from matching.relevance import BROADER_MATCH, FIELD_WEIGHTS, WORD_MATCH, patient_topics
+from matching.relevance import BROADER_MATCH, FIELD_WEIGHTS, WORD_MATCH, names_topic, patient_topics
 from matching.text_relevance import TermIndex, query_terms
 from matching.trial import TrialSummary
 
@@ -117,6 +118,7 @@ class CandidateIndex:
                                   for t in self.trials], dtype=np.float64)
         self._sex = np.array([_SEX_CODES.get((t.sex or "ALL").upper(), 0) for t in self.trials], dtype=np.int8)
         self._healthy_only = np.array([is_healthy_volunteer_only(t) for t in self.trials], dtype=bool)
+        self._names_topic = np.array([names_topic(t) for t in self.trials], dtype=bool)
         self._postings = self._build_postings()
         self.text = TermIndex(self.trials)
         self.size = n
@@ -180,7 +182,9 @@ class CandidateIndex:
         passing = np.flatnonzero(mask)
         if len(passing) > limit:
             text = self.text.relevance(query_terms(profile, query_text, context_text))
-            scores = (TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile))[passing]
+            mixed = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile)
+            # as matching.rank: a record naming no topic is judged on its text alone
+            scores = np.where(self._names_topic, mixed, text)[passing]
             # highest score first, then catalog (nct_id) order: deterministic
             order = np.lexsort((passing, -scores))[:limit]
             passing = np.sort(passing[order])

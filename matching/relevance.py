@@ -67,6 +67,14 @@ def patient_topics(profile: PatientProfile) -> list[PatientTopic]:
     return topics
 
 
+def names_topic(trial: TrialSummary) -> bool:
+    """Whether the record names what the trial is about (conditions, MeSH terms, keywords or a
+    title) for :func:`relevance` to compare concepts with. Many records carry only their
+    eligibility text; for those concept relevance is not known, rather than 0
+    (:mod:`matching.rank` then relies on text relevance alone)."""
+    return bool(trial.conditions or trial.mesh_terms or trial.keywords or trial.brief_title or trial.official_title)
+
+
 def _specific(ids) -> frozenset[str]:
     return frozenset(i for i in ids if not i.startswith("term:"))
 

@@ -81,12 +81,16 @@ class ScoreParts(_Model):
     score: float = Field(default=0.0, ge=-1, le=1, description="Orders trials within a tier: relevance, less a "
                                                                "penalty when doubtful_failures > 0 (higher first).")
     relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions: "
-                                                     "the mean of text_relevance and concept_relevance.")
+                                                     "the mean of text_relevance and concept_relevance, or "
+                                                     "text_relevance alone when concepts_compared is false.")
     text_relevance: float = Field(default=0.0, ge=0, le=1, description="BM25 of the patient's condition and "
                                   "procedure words against the trial's title, conditions, keywords and inclusion "
                                   "criteria, with the catalog's word statistics, mapped to 0..1.")
     concept_relevance: float = Field(default=0.0, ge=0, le=1, description="How closely the trial's conditions, "
                                      "MeSH terms, keywords and titles name the patient's conditions (concepts).")
+    concepts_compared: bool = Field(default=True, description="False when the trial record names no topic "
+                                    "(no conditions, MeSH terms, keywords or title, only eligibility text): "
+                                    "concept_relevance is then unknown and left out of relevance.")
     doubtful_failures: int = Field(default=0, ge=0, description="Criteria that rule the trial out but that the "
                                    "compiler understood only in part: they lower the score instead of the tier.")
     settled_share: float = Field(ge=0, le=1, description="Share of criteria settled for this patient (higher first).")

@@ -133,3 +133,33 @@ def test_query_terms_weigh_facts_fully_and_context_words_a_fifth():
     assert weights["sickl"] == CONTEXT_WEIGHT
     # an inflammation is not its organ: "pancreatitis" must not find "pancreatic cancer"
     assert "pancreat" not in query_terms(PatientProfile(conditions=[{"text": "acute pancreatitis"}]))
+
+
+def test_a_record_naming_no_topic_is_judged_on_its_text_alone():
+    # Only eligibility text (like most TREC 2021 records): concept relevance is unknown, so
+    # relevance is the text relevance, not half of it; a record with conditions keeps the mean.
+    criteria_only = TrialSummary(nct_id="NCT00000040", overall_status="RECRUITING", rules=RuleSet(
+        compiler_version="hand", criteria=[unknown_inclusion("Idiopathic pulmonary fibrosis confirmed by HRCT")]))
+    with_fields = trial("NCT00000041", "Drug Y in idiopathic pulmonary fibrosis",
+                        unknown_inclusion("Idiopathic pulmonary fibrosis confirmed by HRCT"),
+                        conditions=("Idiopathic Pulmonary Fibrosis",))
+    result = match_trials(PATIENT, [criteria_only, with_fields, *FILLER], as_of=AS_OF, limit=2)
+    by_id = {t.nct_id: t.score for t in result.trials}
+    bare, named = by_id["NCT00000040"], by_id["NCT00000041"]
+    assert bare.concepts_compared is False and named.concepts_compared is True
+    assert bare.relevance == bare.text_relevance > 0
+    assert named.relevance == round((named.text_relevance + named.concept_relevance) / 2, 4)
+    assert score_parts("possibly_eligible", 0.9, 0.5, None, text_relevance=0.3,
+                       concepts_compared=False).relevance == 0.3
+
+
+def test_candidate_selection_does_not_halve_a_record_naming_no_topic():
+    # the criteria-only record names the patient's condition fully, the titled one only in
+    # part ("idiopathic" missing); selection must not prefer the record that merely has a title
+    criteria_only = TrialSummary(nct_id="NCT00000042", overall_status="RECRUITING", rules=RuleSet(
+        compiler_version="hand", criteria=[unknown_inclusion("Idiopathic pulmonary fibrosis")]))
+    titled_elsewhere = trial("NCT00000043", "Pulmonary fibrosis in adults", unknown_inclusion("Adults"))
+    catalog = CandidateIndex([criteria_only, titled_elsewhere, *FILLER])
+    chosen = catalog.select(PATIENT, as_of=AS_OF, statuses=["RECRUITING"], include_healthy_volunteer_trials=False,
+                            limit=1)
+    assert [t.nct_id for t in chosen.trials] == ["NCT00000042"]
