@@ -115,6 +115,10 @@ _PLANNED = re.compile(r"\b(?:scheduled\s+for|planned|planning|plan\s+(?:is\s+)?(
                       r"to\s+undergo|candidate\s+for|referred\s+for|awaiting|upcoming)\b[^.;]*$", re.I)
 _PLANNED_AFTER = re.compile(r"^\s*(?:is|are|has\s+been|was)?\s*(?:scheduled|planned|booked|pending)\b", re.I)
 _STOPPED = re.compile(r"\b(?:stopped|discontinued|completed|finished|off|failed|held)\b[^.;]*$", re.I)
+# "no significant history of X", "no major X": a judgement that nothing notable is there, not
+# a denial of every kind of X (the patient may have a minor one), so it is not an explicit "no".
+_HEDGED_DENIAL = re.compile(r"\b(?:no|without|denies|denied)\s+(?:\w+\s+)?(?:clinically\s+)?"
+                            r"(?:significant|major|notable|relevant|remarkable)\b[^.;,]*$", re.I)
 _TIME_AFTER = 70  # characters after a mention where its time expression may sit
 _TIME_BEFORE = 40
 
@@ -222,6 +226,8 @@ def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) ->
         flags = _flags(span)
         if _in_ranges(span.start_char, past):
             flags["historical"] = True
+        if flags["negated"] and _HEDGED_DENIAL.search(doc.text[sentence.start_char:span.start_char]):
+            flags["uncertain"] = True
         if span.label_ == CONDITION:
             kind, value = "condition", _condition_value(span, sentence, times, doc)
         elif span.label_ == PROCEDURE:

@@ -113,6 +113,14 @@ def test_consent_and_inability():
     assert shape(exclusion("Unable to provide informed consent").criteria[0].expr) == "not(consent)"
 
 
+def test_a_rule_for_women_is_not_a_sex_restriction():
+    [criterion] = inclusion("Female participants have an adequate birth-control method").criteria
+    assert shape(criterion.expr) == "contraception" and criterion.status == "compiled"
+    assert shape(criterion.applies_if) == "sex"
+    [need] = inclusion("Women need to use contraception").criteria
+    assert shape(need.expr) == "contraception" and shape(need.applies_if) == "sex"
+
+
 @pytest.mark.parametrize("text", [
     "Willing to return for every study visit",
     "Must be able to keep all clinic appointments during the trial",

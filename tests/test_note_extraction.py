@@ -148,6 +148,14 @@ def test_willingness_to_follow_a_study(note, expected):
         assert fact.sentence in note
 
 
+def test_hedged_denial_is_not_an_explicit_no():
+    hedged = read("A 70 yo man with no significant history of lung disease presents with cough.")
+    assert not [c for c in hedged.profile.conditions if not c.present]
+    assert [f.text for f in hedged.ignored] == ["lung disease"]
+    plain = read("A 70 yo man with no history of lung disease presents with cough.")
+    assert [c.text for c in plain.profile.conditions if not c.present] == ["lung disease"]
+
+
 def test_birth_story_is_not_a_pregnancy():
     assert read("A 2 yo girl. She was born at 38 weeks of gestation.").profile.pregnant is None
 

@@ -23,7 +23,7 @@ _NOT_CBP = re.compile(
 )
 _MALE = re.compile(r"\b(?:men|males?|man)\b", re.I)
 _CONTRACEPTION = re.compile(
-    r"\b(?:contracepti\w+|birth control|barrier method\w*|abstinen\w+|abstain\w*|intrauterine device|IUD|condoms?|double[- ]barrier|steriliz\w+|sterilis\w+|vasectom\w+)\b",
+    r"\b(?:contracepti\w+|birth[- ]control|barrier method\w*|abstinen\w+|abstain\w*|intrauterine device|IUD|condoms?|double[- ]barrier|steriliz\w+|sterilis\w+|vasectom\w+)(?:\s+methods?)?\b",
     re.I,
 )
 _NEGATIVE_TEST = re.compile(

@@ -20,8 +20,9 @@ def extract(ctx: CriterionContext) -> list[Found]:
     if not m:
         return []
     rest = ctx.text[m.end() :].lower()
-    # "Women of childbearing potential must ..." is about contraception, not sex
-    if re.match(r"\s*(?:of|who|with|that|must|should|are|is|may|\()", rest):
+    # "Women of childbearing potential must ...", "Female patients have adequate birth
+    # control": a rule for women (contraception, pregnancy), not a sex restriction
+    if re.match(r"\s*(?:of|who|with|that|must|should|are|is|may|have|has|need|agree|use|using|\()", rest):
         return []
     sex = "female" if m.group("sex").lower() in _FEMALE else "male"
     ctx.claim(m.start("sex"), m.end())
