@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     catalog_check_seconds: float = Field(
         default=5.0, ge=0, description="How often a worker checks whether trials changed (0 = every request)"
     )
-    max_request_bytes: int = Field(default=1_000_000, ge=1_000, description="Largest JSON body accepted")
-    max_json_depth: int = Field(default=32, ge=2, le=1000, description="Deepest JSON nesting accepted")
+    max_request_bytes: int = Field(default=1_000_000, ge=1_000, description="Largest request body accepted (413 above)")
+    max_json_depth: int = Field(default=32, ge=2, le=1000, description="Deepest JSON nesting accepted (422 above)")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import __version__
+from app.api.body_guard import install_body_guard
 from app.api.routes import ROUTERS
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
@@ -85,4 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_pages(app)  # the HTML pages, their static files and calm error pages
+    # Every route, pages' form posts included: a body is size-checked (and a JSON body
+    # depth-checked) before anything parses it.
+    install_body_guard(app, max_bytes=settings.max_request_bytes, max_depth=settings.max_json_depth)
     return app

@@ -1,8 +1,8 @@
 """``POST /v1/match``, ``POST /v1/trials/{id}/evaluate`` and ``POST /v1/extract``.
 
 Thin: read the patient (profile, note or FHIR bundle), call ``app.match_service``.
-Bodies are size- and depth-checked before parsing (``GuardedJSONRoute``); bad input is a
-422 naming the field. Nothing here logs: requests are patient data.
+Bodies are size- and depth-checked before parsing (``app.api.body_guard``, for every route);
+bad input is a 422 naming the field. Nothing here logs: requests are patient data.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Path
 from fastapi.exceptions import RequestValidationError
 
-from app.api.body_guard import GuardedJSONRoute
 from app.api.deps import CatalogDep, SettingsDep
 from app.api.match_models import EvaluateRequest, ExtractRequest, ExtractResponse, MatchRequest, PatientInput
 from app.ctgov import is_valid_trial_id
@@ -25,7 +24,7 @@ from matching.text_relevance import note_query_text
 from matching.profile import PatientProfile
 from matching.units import UnitProblem, parse_unit
 
-router = APIRouter(prefix="/v1", tags=["matching"], route_class=GuardedJSONRoute)
+router = APIRouter(prefix="/v1", tags=["matching"])
 
 TrialId = Annotated[str, Path(min_length=4, max_length=64, description="NCT id or a local id (LOCAL-...)",
                               examples=["NCT06599346"])]
