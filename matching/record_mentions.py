@@ -17,6 +17,14 @@ for an *exclusion* only, with the record's own text (``PatientProfile.record_tex
   in the opinion of the investigator would interfere") is not triggered under a complete
   record either: nothing in it names anything the record could mention.
 
+Silence settles only what a record would state (:func:`silence_settles`). It does not
+settle a bare measurement (a threshold whose words are all analyte names, units and
+measurement words, ``data/record_silence_measurement_words.txt``: "Weighing less than 100
+lbs", "Hematocrit < 25"): a value not reported is unknown, not normal. A disease defined by
+a measurement ("severe renal disease (creatinine > 250 umol/L)") is still one a record would
+name. Nor does it settle a subject records do not state (``data/record_silence_unrecorded_
+words.txt``: health insurance, language spoken, ties to the study staff). Those stay unknown.
+
 Inclusions are never affected: silence may not fail or satisfy an unread inclusion.
 :mod:`matching.evaluate` and :mod:`matching.outcomes` both call :func:`record_mentions`.
 """
@@ -24,26 +32,55 @@ Inclusions are never affected: silence may not fail or satisfy an unread inclusi
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
 
 from criteria_rules import terminology
+from criteria_rules.lexicon_loader import load_lexicon
 from criteria_rules.normalise import normalise_term
 
-_STOP_FILE = Path(__file__).parent / "data" / "record_mention_stop_words.txt"
+_DATA = Path(__file__).parent / "data"
+_STOP_FILE = _DATA / "record_mention_stop_words.txt"
+_MEASUREMENT_FILE = _DATA / "record_silence_measurement_words.txt"
+_UNRECORDED_FILE = _DATA / "record_silence_unrecorded_words.txt"
+# A threshold: a comparator sign, or comparator words, before a number.
+_THRESHOLD = re.compile(
+    r"[<>≤≥]\s*=?\s*\d|\b(?:less|more|greater|fewer|lower|higher|other)\s+than\s+(?:or\s+equal\s+to\s+)?\d"
+    r"|\b(?:below|above|exceeding|exceeds|over|under|at\s+least|at\s+most|up\s+to)\s+\d", re.I)
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:['-][a-z0-9]+)*")
 _STEMMER = SnowballStemmer("english")
 MAX_TERMS_SHOWN = 6
 
 
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
+def _word_file(path: Path) -> frozenset[str]:
     words: set[str] = set()
-    for line in _STOP_FILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         words.update(line.split("#", 1)[0].split())
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return _word_file(_STOP_FILE)
+
+
+@lru_cache(maxsize=1)
+def measurement_stems() -> frozenset[str]:
+    """Stems of measurement words and of every analyte's names in the lexicon."""
+    words = set(_word_file(_MEASUREMENT_FILE))
+    for concept in load_lexicon():
+        if concept.kind == "analyte":
+            for name in (concept.id.replace("_", " "), concept.label, *concept.synonyms):
+                words.update(_words(name))
+    return frozenset(_stem(w) for w in words)
+
+
+@lru_cache(maxsize=1)
+def unrecorded_stems() -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words(" ".join(_word_file(_UNRECORDED_FILE))))
 
 
 @lru_cache(maxsize=200_000)
@@ -52,7 +89,9 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return _TOKEN.findall((text or "").lower())
+    # accents dropped so "Sécurité" and "securite" are one word
+    plain = unicodedata.normalize("NFKD", (text or "").lower()).encode("ascii", "ignore").decode("ascii")
+    return _TOKEN.findall(plain)
 
 
 @lru_cache(maxsize=50_000)
@@ -100,8 +139,24 @@ def applies(profile, inclusion: bool) -> bool:
     return not inclusion and bool(profile.absent_means_no) and bool(profile.record_text)
 
 
+@lru_cache(maxsize=50_000)
+def silence_settles(text: str) -> bool:
+    """Whether a complete record's silence can settle this criterion (module docs)."""
+    terms = salient_terms(text)
+    stems = {stem for stem, _ in terms}
+    if stems & unrecorded_stems():
+        return False
+    measurement = measurement_stems()
+    if terms and _THRESHOLD.search(text) and all(stem in measurement for stem in stems):
+        return False
+    return True
+
+
 def unmentioned_note(text: str, record_text: str) -> str | None:
-    """The reason an unread exclusion is not triggered, or None if the record mentions it."""
+    """The reason an unread exclusion is not triggered, or None if the record mentions it
+    or its silence cannot settle it."""
+    if not silence_settles(text):
+        return None
     terms = salient_terms(text)
     if not terms:
         return ("The criterion names nothing specific the record could mention; as a complete "
@@ -117,4 +172,4 @@ def unmentioned_note(text: str, record_text: str) -> str | None:
             f"mention counts as absent.")
 
 
-__all__ = ["salient_terms", "unmentioned_note", "applies", "stop_words"]
+__all__ = ["salient_terms", "unmentioned_note", "applies", "stop_words", "silence_settles"]

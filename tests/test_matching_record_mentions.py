@@ -11,7 +11,7 @@ from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.outcomes import judge_trial, trial_plans, criterion_outcome
 from matching.profile import PatientProfile
-from matching.record_mentions import salient_terms, unmentioned_note
+from matching.record_mentions import salient_terms, silence_settles, unmentioned_note
 from matching.trial import TrialSummary
 
 AS_OF = dt.date(2024, 1, 1)
@@ -105,3 +105,50 @@ def test_a_note_profile_carries_its_text():
     profile = extract_profile(QUIET_NOTE, as_of=AS_OF).profile
     assert profile.absent_means_no is True
     assert profile.record_text == QUIET_NOTE
+
+
+# --- what a record's silence can settle ----------------------------------------------------------
+
+SILENT_NOTE = "A 52-year-old woman seen for knee pain after a fall. She takes paracetamol as needed."
+
+
+def _exclusion_outcomes(lines: list[str], note: str) -> dict[str, str]:
+    text = "Exclusion Criteria:\n" + "".join(f"- {line}\n" for line in lines)
+    trial = TrialSummary(nct_id="NCT00000003", rules=compile_eligibility(text))
+    profile = PatientProfile(age_years=52, sex="female", absent_means_no=True, record_text=note)
+    evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, AS_OF))
+    fast_facts = PatientFacts(profile, AS_OF)
+    fast = [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)]
+    assert fast == [c.outcome for c in evaluation.criteria]  # the fast path agrees
+    return {c.text: c.outcome for c in evaluation.criteria if c.status != "registry"}
+
+
+def test_an_unreported_measurement_stays_unknown():
+    # a value the record does not report is unknown, not normal
+    lines = ["Weighing less than 40 kg at screening", "Haematocrit under 28 percent at screening",
+             "Estimated glomerular filtration rate < 25 mL/min/1.73m2 at screening"]
+    outcomes = _exclusion_outcomes(lines, SILENT_NOTE)
+    assert set(outcomes.values()) == {"unknown"}, outcomes
+    assert not silence_settles("Serum creatinine > 2 mg/dL without physician approval")
+
+
+def test_a_disease_defined_by_a_measurement_is_settled_by_silence():
+    # the record would name the disease; its defining threshold does not make it a bare measurement
+    line = "Chronic kidney failure (creatinine clearance < 15 mL/min)"
+    assert silence_settles(line)
+    assert "does not mention" in unmentioned_note(line, SILENT_NOTE)
+
+
+def test_words_without_a_threshold_are_not_a_measurement():
+    assert silence_settles("Abnormal weight loss")
+
+
+def test_subjects_a_record_does_not_state_stay_unknown():
+    lines = ["No health insurance coverage", "Does not speak or read Spanish",
+             "Employees of the sponsor or members of the study staff"]
+    assert not any(silence_settles(line) for line in lines)
+    assert set(_exclusion_outcomes(lines, SILENT_NOTE).values()) == {"unknown"}
+
+
+def test_accents_do_not_split_words():
+    assert [w for _, w in salient_terms("Affiliation à la Sécurité sociale")][-2:] == ["securite", "sociale"]
