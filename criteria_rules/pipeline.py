@@ -109,7 +109,8 @@ def concept_mentions(doc: Doc) -> Doc:
 def _context_rules() -> list[ConTextRule]:
     data = yaml.safe_load((LEXICON_DIR / "context_rules.yaml").read_text(encoding="utf-8"))
     return [
-        ConTextRule(r["literal"], r["category"], direction=r.get("direction", "FORWARD"))
+        ConTextRule(r["literal"], r["category"], direction=r.get("direction", "FORWARD"),
+                    max_scope=r.get("max_scope"))
         for r in data["rules"]
     ]
 

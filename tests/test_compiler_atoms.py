@@ -74,6 +74,27 @@ def test_negation_in_inclusion():
     assert shape(rs.criteria[0].expr) == "not(any(hiv, hepatitis_b))"
 
 
+def test_non_prefix_negates_only_the_word_it_prefixes():
+    # "non-licensed vaccines" are vaccines; "non-steroidal" drugs are drugs
+    rs = exclusion("Licensed or non-licensed vaccines within 4 weeks")
+    assert shape(rs.criteria[0].expr) == "vaccination"
+    rs = exclusion("Implanted non-MRI-compatible pacemaker")
+    assert "not(" not in shape(rs.criteria[0].expr)
+    # ... but a word it prefixes is negated, with or without the hyphen
+    rs = exclusion("Non-infectious fever")
+    assert "not(infection)" in shape(rs.criteria[0].expr)
+    rs = exclusion("non hepatitis B liver disease")
+    assert "not(hepatitis_b)" in shape(rs.criteria[0].expr)
+
+
+def test_asa_score_is_the_anaesthesia_score_not_aspirin():
+    [lab] = atoms_of(exclusion("ASA score of 3 or more"), atom_type="lab")
+    assert (lab.analyte, lab.value) == ("asa_physical_status", 3.0)
+    assert not atoms_of(exclusion("ASA class > 2"), atom_type="medication")
+    [drug] = atoms_of(exclusion("Daily ASA 325 mg"), atom_type="medication")
+    assert drug.concept == "aspirin"
+
+
 def test_medication_dose_limit():
     [m] = atoms_of(exclusion("Systemic corticosteroids > 10 mg/day of prednisone or equivalent"), atom_type="medication")
     assert (m.concept, m.dose.value, m.dose_comparator, m.dose_of) == ("corticosteroid", 10.0, ">", "prednisone")
