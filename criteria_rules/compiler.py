@@ -83,7 +83,10 @@ def _attach_windows(ctx: CriterionContext, found: list[Found]) -> list[tuple[int
     """Give each time window to the nearest event atom (preferring the one before it)."""
     covered = []
     for w in find_windows(ctx.text):
-        targets = [f for f in found if f.atom.type in _WINDOW_TARGETS and getattr(f.atom, "window", "x") is None]
+        kinds = ("condition",) if w.duration else _WINDOW_TARGETS
+        if w.duration and any(f.start < w.end and w.start < f.end for f in found):
+            continue  # "aged over 18 years" is an age, not how long something lasted
+        targets = [f for f in found if f.atom.type in kinds and getattr(f.atom, "window", "x") is None]
         if not targets:
             continue
         before = [f for f in targets if f.end <= w.start]

@@ -131,14 +131,35 @@ def _flags(span: Span) -> dict:
     }
 
 
-def _time_for(span: Span, sentence: Span, times: list[TimeMention], doc: Doc) -> TimeMention | None:
-    """The time expression closest to a mention in its sentence, preferring one after it."""
+_LIST_GLUE = re.compile(r"^(?:[\s,;]|\band\b|\bor\b|\bup\s+to\b|\bof\b|[\d.]+|°?\s?[CF]\b|%)*$", re.I)
+
+
+def _shared_by_list(between: str, span: Span, doc: Doc, end: int) -> bool:
+    """"fever, dyspnea and cough for 2 days": the mentions between are a list sharing the time."""
+    rest = between
+    for e in doc.ents:
+        if e.start_char >= span.end_char and e.end_char <= end:
+            rest = rest.replace(e.text, " ")
+    return bool(_LIST_GLUE.match(rest))
+
+
+def _time_for(span: Span, sentence: Span, times: list[TimeMention], doc: Doc, *,
+              durations: bool = True) -> TimeMention | None:
+    """The time expression closest to a mention in its sentence, preferring one after it.
+
+    A duration ("for 2 days", "12 weeks of") says when a condition began; for a procedure or
+    a medication it is how long it lasted, so those ask for ``durations=False``."""
+    if not durations:
+        times = [t for t in times if t.precision != "duration"]
+    adjacent = [t for t in times if t.precision == "duration" and 0 <= span.start_char - t.end <= 2]
+    if adjacent:
+        return adjacent[0]  # "12 weeks of amenorrhea"
     after = [t for t in times if span.end_char <= t.start < min(sentence.end_char, span.end_char + _TIME_AFTER)]
     if after:
         first = after[0]
         between = doc.text[span.end_char:first.start]
         if not any(e.start_char >= span.end_char and e.end_char <= first.start and e.label_ == span.label_
-                   for e in doc.ents) or len(between) < 8:
+                   for e in doc.ents) or len(between) < 8 or _shared_by_list(between, span, doc, first.start):
             return first
     before = [t for t in times if max(sentence.start_char, span.start_char - _TIME_BEFORE) <= t.start and t.end <= span.start_char]
     return before[-1] if before else None
@@ -183,7 +204,7 @@ def _procedure_value(span: Span, sentence: Span, times, doc: Doc) -> dict:
     value: dict = {"text": _procedure_name(term.name), "subtype": subtype,
                    "site": note_values.find_site(doc.text[span.end_char:sentence.end_char]),
                    "planned": bool(_PLANNED.search(before) or _PLANNED_AFTER.match(doc.text[span.end_char:sentence.end_char]))}
-    time = None if value["planned"] else _time_for(span, sentence, times, doc)
+    time = None if value["planned"] else _time_for(span, sentence, times, doc, durations=False)
     if time:
         value["date"] = time.date.isoformat()
         if re.search(r"\b(?:completed|finished)\b", before, re.I):
@@ -199,7 +220,7 @@ def _medication_value(span: Span, sentence: Span, times, doc: Doc) -> dict:
     value: dict = {"text": name, **note_values.find_dose(before, after)}
     if term.code:
         value["code"] = {"system": term.code_system, "code": term.code}
-    time = _time_for(span, sentence, times, doc)
+    time = _time_for(span, sentence, times, doc, durations=False)
     head = doc.text[sentence.start_char:span.start_char]
     if time and _STOPPED.search(head):
         value["end"] = time.date.isoformat()

@@ -1,7 +1,8 @@
 """Time expressions in notes, resolved to dates relative to the note's date (``as_of``).
 
 "in 2021", "March 2020", "2021-03-04", "03/2020", "3 weeks ago", "two years prior",
-"last month", "yesterday". A year or month alone resolves to the middle of that period
+"last month", "yesterday"; and durations, resolved to when they began: "cough for 2 days",
+"over the past three weeks", "12 weeks of amenorrhea" (precision ``duration``). A year or month alone resolves to the middle of that period
 (capped at ``as_of``) and says so in ``precision``. De-identified or future dates (MIMIC's
 shifted years such as "[**2148-10-1**]") resolve to nothing: a wrong date is worse than none.
 """
@@ -19,7 +20,7 @@ class TimeMention:
     start: int
     end: int
     date: dt.date
-    precision: str  # day | month | year | relative
+    precision: str  # day | month | year | relative | duration (when something that lasts began)
 
 
 _NUMBER_WORDS = {
@@ -34,6 +35,13 @@ _MONTHS["sept"] = 9
 _AMOUNT = r"(?P<n>\d+(?:\.\d+)?|a couple of|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)"
 _UNIT = r"(?P<unit>day|week|wk|month|mo|year|yr)s?"
 _AGO = re.compile(rf"\b{_AMOUNT}\s*-?\s*{_UNIT}\s+(?:ago|prior|earlier|before(?:\s+(?:admission|presentation))?|previously)\b", re.I)
+_DURATIONS = (
+    re.compile(rf"\b(?:for|over|during|throughout)\s+(?:the\s+)?(?:(?:past|last|previous|preceding)\s+)?"
+               rf"{_AMOUNT}\s*-?\s*{_UNIT}\b", re.I),
+    re.compile(rf"\b(?:in|within)\s+the\s+(?:past|last|previous|preceding)\s+{_AMOUNT}\s*-?\s*{_UNIT}\b", re.I),
+    re.compile(rf"\b{_AMOUNT}\s*-?\s*{_UNIT}(?:'s?)?\s+(?:history\s+)?of\b"
+               r"(?!\s+(?:age|life|gestation|pregnancy|treatment|therapy))", re.I),
+)
 _LAST = re.compile(r"\b(?:last|past|previous)\s+(?P<unit>week|month|year)\b", re.I)
 _YESTERDAY = re.compile(r"\byesterday\b", re.I)
 _ISO = re.compile(r"(?<![\d*])(?P<y>(?:19|20)\d\d)-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d*])")
@@ -107,6 +115,9 @@ def find_times(text: str, as_of: dt.date) -> list[TimeMention]:
             add(m, _period_middle(int(m["y"]), int(m["m"]), as_of), "month")
     for m in _AGO.finditer(text):
         add(m, _before(as_of, _amount(m["n"]), m["unit"]), "relative")
+    for pattern in _DURATIONS:
+        for m in pattern.finditer(text):
+            add(m, _before(as_of, _amount(m["n"]), m["unit"]), "duration")
     for m in _LAST.finditer(text):
         add(m, _before(as_of, 1, m["unit"]), "relative")
     for m in _YESTERDAY.finditer(text):

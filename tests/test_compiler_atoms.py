@@ -67,6 +67,24 @@ def test_window_more_than():
     assert (p.window.relation, p.window.days) == ("more_than", 182.5)
 
 
+@pytest.mark.parametrize("text, relation, days", [
+    ("Headache lasting more than 3 days", "more_than", 3),
+    ("Cough for at least two weeks", "more_than", 14),
+    ("Vomiting for less than 48 hours", "within", 2),
+])
+def test_condition_duration_is_a_window_on_its_onset(text, relation, days):
+    [c] = atoms_of(inclusion(text), atom_type="condition")
+    assert (c.window.relation, c.window.days) == (relation, days)
+    assert inclusion(text).criteria[0].status == "compiled"
+
+
+def test_duration_goes_to_conditions_only_and_never_takes_an_age():
+    [p] = atoms_of(inclusion("Radiotherapy for at least 4 weeks"), atom_type="procedure")
+    assert p.window is None
+    [c] = atoms_of(inclusion("Asthmatic patients aged over 12 years"), atom_type="condition")
+    assert c.window is None
+
+
 def test_negation_in_inclusion():
     rs = inclusion("No prior radiotherapy")
     assert shape(rs.criteria[0].expr) == "not(radiotherapy)"

@@ -89,6 +89,23 @@ def test_relative_dates_follow_as_of():
     assert first.date == dt.date(2024, 4, 1) and second.date == dt.date(2024, 11, 30)
 
 
+@pytest.mark.parametrize("note, condition_text, days_ago", [
+    ("A 40 yo man with headache and nausea for 3 days.", "headache", 3),
+    ("A 40 yo man with headache and nausea for 3 days.", "nausea", 3),
+    ("A 30 yo woman with 6 weeks of diarrhea.", "diarrhea", 42),
+    ("A 50 yo man whose cough has worsened over the past two weeks.", "cough", 14),
+])
+def test_durations_date_a_condition_onset(note, condition_text, days_ago):
+    as_of = dt.date(2024, 6, 1)
+    [c] = [c for c in extract_profile(note, as_of=as_of).profile.conditions if c.text == condition_text]
+    assert c.onset == as_of - dt.timedelta(days=days_ago)
+
+
+def test_a_treatment_duration_is_not_its_start():
+    [m] = extract_profile("A 40 yo man took amoxicillin for 5 days.", as_of=dt.date(2024, 6, 1)).profile.medications
+    assert m.start is None
+
+
 def test_medication_doses():
     result = read("Takes prednisone 10 mg daily and metformin 500 mg BID. Previously on 5 mg of warfarin.")
     meds = {m.text: m for m in result.profile.medications}

@@ -1,5 +1,10 @@
 """Time windows: "within the last 4 weeks" -> within 28 days; "at least 6 months since" ->
-more_than 182.5 days."""
+more_than 182.5 days.
+
+A condition's duration is a window on its onset: "fever for more than one week" is a fever
+that began at least 7 days ago (more_than 7 days), "diarrhoea for less than 3 days" one that
+began within the last 3 days. Such windows are marked ``duration`` and go to conditions only:
+"chemotherapy for at least 3 months" is how long a treatment lasted, not when it began."""
 
 from __future__ import annotations
 
@@ -29,6 +34,16 @@ _BEFORE_EVENT = re.compile(
     re.I,
 )
 _AGO = re.compile(rf"\b(?P<n>{NUMBER})\s*{_UNIT}\s+ago\b", re.I)
+_LONGER = re.compile(
+    r"(?:\b(?:for|lasting|of|with\s+a\s+duration\s+of)\s+)?(?:\b(?:at least|more than|greater than|longer than|over|a minimum of)|≥|>=|>)\s*"
+    rf"(?P<n>{NUMBER})\s*{_UNIT}(?!\s*(?:since|after|from|prior|before|ago|following|of\s+(?:the\s+)?(?:study|screening|enrol)))",
+    re.I,
+)
+_SHORTER = re.compile(
+    r"\b(?:for|lasting|of|with\s+a\s+duration\s+of)\s+(?:(?:less|fewer|shorter)\s+than|under|no\s+more\s+than|up\s+to|at\s+most|<|≤|<=)\s*"
+    rf"(?P<n>{NUMBER})\s*{_UNIT}",
+    re.I,
+)
 
 
 @dataclass
@@ -36,6 +51,7 @@ class FoundWindow:
     start: int
     end: int
     window: Window
+    duration: bool = False  # how long a condition has lasted (attaches to conditions only)
 
 
 def _unit_days_strict(unit: str) -> float:
@@ -60,14 +76,15 @@ def find_windows(text: str) -> list[FoundWindow]:
         return found
     taken: list[tuple[int, int]] = []
 
-    def add(m: re.Match, relation: str) -> None:
+    def add(m: re.Match, relation: str, duration: bool = False) -> None:
         if any(m.start() < e and s < m.end() for s, e in taken):
             return
         n = number_of(m.group("n")) if m.group("n") else 1.0
         if n is None:
             return
         days = round(n * _unit_days_strict(m.group("unit")), 4)
-        found.append(FoundWindow(m.start(), m.end(), Window(relation=relation, days=days, text=m.group(0).strip())))
+        found.append(FoundWindow(m.start(), m.end(), Window(relation=relation, days=days, text=m.group(0).strip()),
+                                 duration))
         taken.append((m.start(), m.end()))
 
     for m in _MORE_THAN.finditer(text):
@@ -83,5 +100,9 @@ def find_windows(text: str) -> list[FoundWindow]:
         add(m, "within")
     for m in _BEFORE_EVENT.finditer(text):
         add(m, "within")
+    for m in _LONGER.finditer(text):
+        add(m, "more_than", duration=True)
+    for m in _SHORTER.finditer(text):
+        add(m, "within", duration=True)
     found.sort(key=lambda w: w.start)
     return found
