@@ -1,30 +1,31 @@
-"""Ranking: tier, then score (relevance less a doubt penalty), then settled share, then
-distance, then nct_id.
+"""Ranking: tier, then score (relevance less penalties for criteria that rule the trial
+out), then settled share, then distance, then nct_id.
 
-**Tier.** 2 eligible; 1 possibly eligible; 0 ruled out. A trial is put in tier 0 only by a
-*confident* failure: an inclusion not met or an exclusion triggered by a criterion the
-compiler understood fully (``status == "compiled"``) or by a registry limit (age, sex).
-A failure of a criterion understood only in part (``partial``/``unsupported``: some of its
-words were not read) is *doubtful*: the trial keeps tier 1 and loses ``DOUBT_PENALTY`` of
-its score, so among equally relevant trials the doubtful ones come after. The verdict a
-reader sees is unchanged ("ineligible", with the criterion quoted); only its weight in the
-order depends on how well the rule was understood. Why: a partly read criterion fails
-wrongly often (TREC 2021, before: 771 of 895 judged pairs ruled out, 98 of the 129 the
-experts judged eligible), and letting any failure sink a trial ranked worse than BM25.
-Measured (docs/benchmarks.md, "TREC 2021 ranking"): NDCG@10 0.5259 -> 0.5565 with this
-ranking (BM25 0.5070); the plain verdict tier with the same relevance: 0.5455 (even topics
-0.5461 vs 0.5699 here, odd 0.5450 vs 0.5435).
+**Tier.** 2 eligible; 1 every other trial the engine ranks. A trial ruled out by its
+criteria keeps tier 1 and loses score instead: ``RULED_OUT_PENALTY`` when a criterion the
+compiler understood fully (``status == "compiled"``) rules it out (a *confident* failure),
+``DOUBT_PENALTY`` when one understood only in part (``partial``/``unsupported``: some of
+its words were not read) does (a *doubtful* failure). So among equally relevant trials the
+ruled-out ones come after, but a ruled-out trial about the patient's disease stays above
+one about something else. The verdict a reader sees is unchanged ("ineligible", with the
+criterion quoted). Registry age and sex limits are not in the ranking: the engine drops a
+trial whose limits the patient is outside before judging it. Why: criteria read from a
+note fail wrongly often, even fully compiled ones (TREC 2021: of the 171 judged pairs a
+confident failure ruled out, 20 the experts judged eligible and 41 excluded, i.e. on
+topic), and sinking every ruled-out trial below all others ranked on-topic trials under
+off-topic ones. Measured (docs/benchmarks.md, "TREC 2021 ranking").
 
-**Score.** ``relevance - DOUBT_PENALTY * (doubtful_failures > 0)``. Relevance is the mean of
-``text_relevance`` (BM25 of the patient's condition and procedure words against the trial's
-inclusion side, catalog-wide statistics: :mod:`matching.text_relevance`) and
-``concept_relevance`` (:mod:`matching.relevance`); both are 0..1 and do not depend on which
-other trials are candidates. A record that names no topic (no conditions, MeSH terms,
-keywords or title: only eligibility text) gives concepts nothing to compare, so its
-relevance is ``text_relevance`` alone (``concepts_compared`` false) rather than half of it:
-a missing field must not rank a trial below one that has it. Measured on TREC 2021, where
-about 40% of the records are criteria only: NDCG@10 0.5592 -> see docs/benchmarks.md. Weights were set on TREC 2021 and checked on held-out topics
-(even/odd split; docs/benchmarks.md); they are few and round on purpose.
+**Score.** ``relevance - RULED_OUT_PENALTY * (confident_failures > 0) - DOUBT_PENALTY *
+(doubtful_failures > 0)``. Relevance is ``TEXT_WEIGHT`` x ``text_relevance`` (BM25 of the
+patient's condition and procedure words against the trial's inclusion side, catalog-wide
+statistics: :mod:`matching.text_relevance`) plus the rest x ``concept_relevance``
+(:mod:`matching.relevance`); both are 0..1 and do not depend on which other trials are
+candidates. A record that names no topic (no conditions, MeSH terms, keywords or title:
+only eligibility text) gives concepts nothing to compare, so its relevance is
+``text_relevance`` alone (``concepts_compared`` false) rather than part of it: a missing
+field must not rank a trial below one that has it. Weights were set on TREC 2021 and
+checked on held-out topics (even/odd split; docs/benchmarks.md); they are few and round
+on purpose.
 
 Every part is returned in :class:`~matching.results.ScoreParts` so a reader can see why one
 trial is above another; the nct_id makes ties, and so the whole response, deterministic.
@@ -40,8 +41,9 @@ from matching.outcomes import NOT_MET, MET, criterion_outcome, trial_plans
 from matching.results import VERDICT_TIER, ScoreParts
 from matching.trial import TrialSummary
 
-TEXT_WEIGHT = 0.5  # relevance = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * concept
-DOUBT_PENALTY = 0.2
+TEXT_WEIGHT = 0.6  # relevance = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * concept
+RULED_OUT_PENALTY = 0.2  # a fully understood criterion rules the trial out
+DOUBT_PENALTY = 0.2  # a criterion understood in part rules it out
 
 
 class ScoreValues(NamedTuple):
@@ -54,16 +56,15 @@ class ScoreValues(NamedTuple):
     text_relevance: float
     concept_relevance: float
     concepts_compared: bool
+    confident_failures: int
     doubtful_failures: int
     settled_share: float
     distance_km: float | None
 
 
-def rank_tier(verdict: str, confident_failures: int) -> int:
-    """The verdict's tier, except that a trial ruled out only by doubtful criteria stays in tier 1."""
-    if verdict == "ineligible" and confident_failures == 0:
-        return VERDICT_TIER["possibly_eligible"]
-    return VERDICT_TIER[verdict]
+def rank_tier(verdict: str) -> int:
+    """2 for an eligible trial, else 1: a ruled-out trial is ordered by its score's penalties."""
+    return VERDICT_TIER["eligible"] if verdict == "eligible" else VERDICT_TIER["possibly_eligible"]
 
 
 def failures(trial: TrialSummary, facts: PatientFacts) -> tuple[int, int]:
@@ -119,10 +120,12 @@ def score_values(verdict: str, relevance: float, settled_share: float, distance_
     if confident_failures is None:
         confident_failures = 1 if verdict == "ineligible" else 0
         doubtful_failures = 0
-    doubtful = doubtful_failures if verdict == "ineligible" else 0
-    score = combined - (DOUBT_PENALTY if doubtful else 0.0)
-    return ScoreValues(rank_tier(verdict, confident_failures), round(score, 4), round(combined, 4),
-                       round(text_relevance, 4), round(concept, 4), concepts_compared, doubtful, round(settled_share, 4),
+    ruled_out = verdict == "ineligible"
+    confident = confident_failures if ruled_out else 0
+    doubtful = doubtful_failures if ruled_out else 0
+    score = combined - (RULED_OUT_PENALTY if confident else 0.0) - (DOUBT_PENALTY if doubtful else 0.0)
+    return ScoreValues(rank_tier(verdict), round(score, 4), round(combined, 4), round(text_relevance, 4),
+                       round(concept, 4), concepts_compared, confident, doubtful, round(settled_share, 4),
                        None if distance_km is None else round(distance_km, 1))
 
 

@@ -75,13 +75,14 @@ class ScoreParts(_Model):
     """Why a trial is ranked where it is (see ``matching.rank``): by ``verdict_tier``, then
     ``score``, then ``settled_share``, then ``distance_km``; ties broken by nct_id."""
 
-    verdict_tier: int = Field(description="2 eligible; 1 possibly eligible, or ruled out only by criteria the "
-                                          "compiler understood in part (doubtful_failures); 0 ruled out by a "
-                                          "criterion it understood fully or a registry limit (higher first).")
-    score: float = Field(default=0.0, ge=-1, le=1, description="Orders trials within a tier: relevance, less a "
-                                                               "penalty when doubtful_failures > 0 (higher first).")
+    verdict_tier: int = Field(description="2 eligible; 1 any other trial, including one its criteria rule out "
+                                          "(that one loses score instead: confident_failures, doubtful_failures) "
+                                          "(higher first).")
+    score: float = Field(default=0.0, ge=-1, le=1, description="Orders trials within a tier: relevance, less "
+                                                               "0.2 when confident_failures > 0 and 0.2 when "
+                                                               "doubtful_failures > 0 (higher first).")
     relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions: "
-                                                     "the mean of text_relevance and concept_relevance, or "
+                                                     "0.6 x text_relevance + 0.4 x concept_relevance, or "
                                                      "text_relevance alone when concepts_compared is false.")
     text_relevance: float = Field(default=0.0, ge=0, le=1, description="BM25 of the patient's condition and "
                                   "procedure words against the trial's title, conditions, keywords and inclusion "
@@ -91,8 +92,10 @@ class ScoreParts(_Model):
     concepts_compared: bool = Field(default=True, description="False when the trial record names no topic "
                                     "(no conditions, MeSH terms, keywords or title, only eligibility text): "
                                     "concept_relevance is then unknown and left out of relevance.")
+    confident_failures: int = Field(default=0, ge=0, description="Criteria the compiler understood fully (or "
+                                    "registry limits) that rule the trial out: they lower the score.")
     doubtful_failures: int = Field(default=0, ge=0, description="Criteria that rule the trial out but that the "
-                                   "compiler understood only in part: they lower the score instead of the tier.")
+                                   "compiler understood only in part: they lower the score.")
     settled_share: float = Field(ge=0, le=1, description="Share of criteria settled for this patient (higher first).")
     distance_km: float | None = Field(default=None, description="Distance to the nearest recruiting site "
                                                                 "(nearer first; unknown last).")

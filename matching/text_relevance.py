@@ -24,6 +24,7 @@ import numpy as np
 from nltk.stem.snowball import SnowballStemmer
 from rank_bm25 import BM25Okapi
 
+from matching.note_diagnoses import GENERIC_HEADS, diagnosis_phrases
 from matching.profile import PatientProfile
 from matching.trial import TrialSummary
 
@@ -317,6 +318,10 @@ def note_query_text(facts: Iterable) -> str:
 # it catches a diagnosis the extractor missed, but also says what the patient does *not*
 # have ("denies chest pain"), so it counts for a fifth of a fact's word.
 CONTEXT_WEIGHT = 0.2
+# Words of the free text's diagnosis phrases (matching.note_diagnoses: "known case of
+# Acromegaly", "Sickle cell disease") name the patient's diseases as surely as the facts do.
+DIAGNOSIS_WEIGHT = 1.0
+_GENERIC_HEAD_TERMS = frozenset(_term(w) for w in GENERIC_HEADS) - {None}
 
 
 def query_terms(profile: PatientProfile, query_text: str | None = None,
@@ -324,7 +329,9 @@ def query_terms(profile: PatientProfile, query_text: str | None = None,
     """The query, term -> weight: the patient's own conditions and procedures (present,
     not a relative's), as named or coded, and ``query_text`` (e.g. the condition and
     procedure words a note extractor found, as written: :func:`note_query_text`) weigh 1;
-    other words of ``context_text`` (e.g. the note itself) weigh ``CONTEXT_WEIGHT``."""
+    the words of ``context_text``'s diagnosis phrases (e.g. the note itself:
+    :func:`matching.note_diagnoses.diagnosis_phrases`) ``DIAGNOSIS_WEIGHT``, bar a bare
+    "disease" or "syndrome"; its other words ``CONTEXT_WEIGHT``."""
     parts: list[str] = []
     for condition in profile.conditions:
         if condition.present and not condition.family:
@@ -335,6 +342,9 @@ def query_terms(profile: PatientProfile, query_text: str | None = None,
     if query_text:
         parts.append(query_text)
     weights = dict.fromkeys(terms("\n".join(p for p in parts if p)), 1.0)
+    for term in terms("\n".join(diagnosis_phrases(context_text or ""))):
+        if term not in _GENERIC_HEAD_TERMS:
+            weights.setdefault(term, DIAGNOSIS_WEIGHT)
     for term in terms(context_text or ""):
         weights.setdefault(term, CONTEXT_WEIGHT)
     return weights

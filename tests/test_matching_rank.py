@@ -9,7 +9,7 @@ from matching.engine import match_trials
 from matching.index import CandidateIndex
 from matching.note import extract_profile
 from matching.profile import PatientProfile
-from matching.rank import DOUBT_PENALTY, failures_of, score_parts, sort_key
+from matching.rank import DOUBT_PENALTY, RULED_OUT_PENALTY, TEXT_WEIGHT, failures_of, score_parts, sort_key
 from matching.text_relevance import TermIndex, note_query_text, profile_query
 from matching.trial import TrialSummary
 
@@ -62,7 +62,7 @@ def test_exclusion_words_do_not_count_as_relevance():
     assert scores["NCT00000004"] == 0.0
 
 
-def test_confident_failure_ranks_last_doubtful_failure_stays_in_tier_with_a_penalty():
+def test_a_ruled_out_trial_loses_score_not_tier_and_stays_above_unrelated_trials():
     text = "Idiopathic pulmonary fibrosis"
     open_trial = trial("NCT00000010", text, unknown_inclusion(text))
     # the same trial text; the patient (60) is over an age limit
@@ -72,16 +72,26 @@ def test_confident_failure_ranks_last_doubtful_failure_stays_in_tier_with_a_pena
     doubtful = trial("NCT00000012", text, unknown_inclusion(text),
                      crit("inc-2", "inclusion", "Aged 50 or younger unless approved by the sponsor", too_old,
                           status="partial"))
-    result = match_trials(PATIENT, [confident, doubtful, open_trial, *FILLER], as_of=AS_OF, limit=30)
+    both = trial("NCT00000013", text, unknown_inclusion(text),
+                 crit("inc-2", "inclusion", "Aged 50 or younger", too_old, status="compiled"),
+                 crit("inc-3", "inclusion", "Aged 50 or younger unless approved by the sponsor", too_old,
+                      status="partial"))
+    result = match_trials(PATIENT, [both, confident, doubtful, open_trial, *FILLER], as_of=AS_OF, limit=30)
     ranked = order(result)
     by_id = {t.nct_id: t for t in result.trials}
-    assert by_id["NCT00000011"].verdict == by_id["NCT00000012"].verdict == "ineligible"  # the verdict stays
-    assert by_id["NCT00000011"].score.verdict_tier == 0 and by_id["NCT00000011"].score.doubtful_failures == 0
-    doubt = by_id["NCT00000012"].score
-    assert doubt.verdict_tier == 1 and doubt.doubtful_failures == 1
+    for nct_id in ("NCT00000011", "NCT00000012", "NCT00000013"):
+        assert by_id[nct_id].verdict == "ineligible"  # the verdict shown stays
+        assert by_id[nct_id].score.verdict_tier == 1
+    sure, doubt, twice = by_id["NCT00000011"].score, by_id["NCT00000012"].score, by_id["NCT00000013"].score
+    assert (sure.confident_failures, sure.doubtful_failures) == (1, 0)
+    assert (doubt.confident_failures, doubt.doubtful_failures) == (0, 1)
+    assert sure.score == round(sure.relevance - RULED_OUT_PENALTY, 4)
     assert doubt.score == round(doubt.relevance - DOUBT_PENALTY, 4)
-    assert ranked.index("NCT00000010") < ranked.index("NCT00000012") < ranked.index("NCT00000011")
-    assert ranked[-1] == "NCT00000011"  # below every unrelated trial that is not ruled out
+    assert twice.score == round(twice.relevance - RULED_OUT_PENALTY - DOUBT_PENALTY, 4)
+    assert ranked[0] == "NCT00000010"
+    assert ranked.index("NCT00000013") > max(ranked.index("NCT00000011"), ranked.index("NCT00000012"))
+    # about the patient's disease though ruled out: above trials about something else
+    assert ranked.index("NCT00000013") < min(ranked.index(f.nct_id) for f in FILLER)
 
 
 def test_text_relevance_does_not_depend_on_the_candidates():
@@ -125,14 +135,29 @@ def test_failures_of_a_full_evaluation_and_ties_by_nct_id():
     assert sorted([("NCT2", a), ("NCT1", a)], key=lambda p: sort_key(p[1], p[0]))[0][0] == "NCT1"
 
 
-def test_query_terms_weigh_facts_fully_and_context_words_a_fifth():
-    from matching.text_relevance import CONTEXT_WEIGHT, query_terms
+def test_query_terms_weigh_facts_and_diagnosis_phrases_fully_and_other_note_words_a_fifth():
+    from matching.text_relevance import CONTEXT_WEIGHT, DIAGNOSIS_WEIGHT, query_terms
 
-    weights = query_terms(PATIENT, "s/p lung transplant", "Woman with pulmonary fibrosis and sickle cell disease")
+    weights = query_terms(PATIENT, "s/p lung transplant",
+                          "Woman with pulmonary fibrosis and sickle cell disease, on home oxygen. "
+                          "She denies chest pain; her mother had breast cancer.")
     assert weights["pulmonari"] == weights["fibrosi"] == weights["transplant"] == 1.0
-    assert weights["sickl"] == CONTEXT_WEIGHT
+    assert weights["sickl"] == weights["cell"] == DIAGNOSIS_WEIGHT
+    assert weights["diseas"] == weights["oxygen"] == weights["chest"] == CONTEXT_WEIGHT
+    assert weights["breast"] == CONTEXT_WEIGHT  # a relative's diagnosis is only context
     # an inflammation is not its organ: "pancreatitis" must not find "pancreatic cancer"
     assert "pancreat" not in query_terms(PatientProfile(conditions=[{"text": "acute pancreatitis"}]))
+
+
+def test_diagnosis_phrases_of_a_note():
+    from matching.note_diagnoses import diagnosis_phrases
+
+    note = ("The patient is a 41-year-old man and a known case of Acromegaly. He has Turner syndrome and "
+            "metastatic papillary thyroid cancer; no evidence of alcoholic liver disease. Her husband was "
+            "diagnosed with colon cancer. There is no underlying disease. Biopsy showed a tumor.")
+    found = diagnosis_phrases(note)
+    assert found == ["Acromegaly", "Turner syndrome", "metastatic papillary thyroid cancer"]
+    assert diagnosis_phrases("") == []
 
 
 def test_a_record_naming_no_topic_is_judged_on_its_text_alone():
@@ -148,7 +173,7 @@ def test_a_record_naming_no_topic_is_judged_on_its_text_alone():
     bare, named = by_id["NCT00000040"], by_id["NCT00000041"]
     assert bare.concepts_compared is False and named.concepts_compared is True
     assert bare.relevance == bare.text_relevance > 0
-    assert named.relevance == round((named.text_relevance + named.concept_relevance) / 2, 4)
+    assert named.relevance == round(TEXT_WEIGHT * named.text_relevance + (1 - TEXT_WEIGHT) * named.concept_relevance, 4)
     assert score_parts("possibly_eligible", 0.9, 0.5, None, text_relevance=0.3,
                        concepts_compared=False).relevance == 0.3
 
