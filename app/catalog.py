@@ -6,15 +6,17 @@ a reload re-reads only the trials whose row or rules changed (by their timestamp
 A worker learns that another process imported or recompiled trials from the
 ``catalog_state`` version (``app.catalog_version``), bumped in the writer's transaction;
 it reads that one row at most once every ``check_seconds``, so a change shows up in
-matches within that interval (immediately with ``check_seconds=0``).
+matches within that interval plus the time of the reload.
 
-Thread-safe: sync FastAPI routes run in a thread pool. Requests keep using the snapshot
-they started with while a reload builds the next one.
+Thread-safe: sync FastAPI routes run in a thread pool. The first build runs at start;
+later reloads run in a background thread while requests keep using the snapshot in place,
+and the new snapshot is swapped in whole (``TrialCatalog``).
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +31,8 @@ from app.repository import trial_summary
 from matching.index import CandidateIndex
 from matching.trial import TrialSummary
 
+
+log = logging.getLogger(__name__)
 
 Stamp = tuple  # (trials.updated_at, trial_rules.compiled_at): changes whenever either does
 
@@ -125,6 +129,16 @@ def settle_garbage_collector() -> None:
 
 
 class TrialCatalog:
+    """A worker's catalog: the first build happens in the caller (at start, ``preload``);
+    after that, checks and reloads run in one background thread at a time, and requests
+    keep getting the snapshot in place until the new one is swapped in whole.
+
+    ``current()`` never waits for a reload: it returns the snapshot it has and, when a
+    check is due, starts one. A reload of 100k trials takes tens of seconds; the requests
+    meanwhile are answered from the previous version, which is at most one check interval
+    plus one reload old.
+    """
+
     def __init__(self, session_factory: sessionmaker[Session], *, check_seconds: float = 5.0,
                  clock: Callable[[], float] = time.monotonic):
         self._factory = session_factory
@@ -132,28 +146,80 @@ class TrialCatalog:
         self._clock = clock
         self._snapshot: CatalogSnapshot | None = None
         self._checked_at = -float("inf")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards starting a refresh and the first build
+        self._reload_lock = threading.Lock()  # one check-and-reload at a time
+        self._refresher: threading.Thread | None = None
+        self.last_error: str | None = None  # why the last background refresh failed, if it did
 
     def current(self) -> CatalogSnapshot:
-        """The up-to-date snapshot (checks the stored version at most every ``check_seconds``)."""
+        """The snapshot in place; starts a background check when one is due."""
         snapshot = self._snapshot
-        if snapshot is not None and self._clock() - self._checked_at < self._check_seconds:
-            return snapshot
-        with self._lock:
-            if self._snapshot is not None and self._clock() - self._checked_at < self._check_seconds:
-                return self._snapshot  # another thread checked while we waited
+        if snapshot is None:
+            return self._first_build()
+        if self._clock() - self._checked_at >= self._check_seconds:
+            self._start_refresh()
+        return snapshot
+
+    def refresh(self) -> CatalogSnapshot:
+        """Check the stored version now and reload if it changed, in the calling thread."""
+        with self._reload_lock:
+            self._checked_at = self._clock()
             with self._factory() as session:
                 stored = read_catalog_version(session)
-                if self._snapshot is None or self._snapshot.version != stored:
-                    self._snapshot = load_snapshot(session, self._snapshot)
+                previous = self._snapshot
+                if previous is None or previous.version != stored:
+                    fresh = load_snapshot(session, previous)
+                    self._snapshot = fresh  # one reference assignment: requests see old or new
+                    del previous
                     settle_garbage_collector()
             self._checked_at = self._clock()
             return self._snapshot
+
+    def wait_for_refresh(self, timeout: float | None = None) -> bool:
+        """Wait for the background refresh in flight, if any; False if it is still running."""
+        refresher = self._refresher
+        if refresher is not None:
+            refresher.join(timeout)
+            return not refresher.is_alive()
+        return True
 
     def invalidate(self) -> None:
         """Check the stored version on the next ``current()`` (e.g. after this process imported)."""
         self._checked_at = -float("inf")
 
+    def close(self, timeout: float = 5.0) -> None:
+        """At shutdown: give a reload in flight a moment to finish (the thread is a daemon)."""
+        self.wait_for_refresh(timeout)
+
     @property
     def loaded_version(self) -> int | None:
         return self._snapshot.version if self._snapshot is not None else None
+
+    @property
+    def refreshing(self) -> bool:
+        refresher = self._refresher
+        return refresher is not None and refresher.is_alive()
+
+    def _first_build(self) -> CatalogSnapshot:
+        with self._lock:
+            if self._snapshot is None:  # else another thread built it while we waited
+                self.refresh()
+            return self._snapshot
+
+    def _start_refresh(self) -> None:
+        with self._lock:
+            if self.refreshing or self._clock() - self._checked_at < self._check_seconds:
+                return
+            self._checked_at = self._clock()  # no other request starts one meanwhile
+            self._refresher = threading.Thread(target=self._refresh_in_background, name="catalog-refresh",
+                                               daemon=True)
+            self._refresher.start()
+
+    def _refresh_in_background(self) -> None:
+        try:
+            self.refresh()
+            self.last_error = None
+        except Exception as error:  # keep serving the snapshot in place; retried after the interval
+            self.last_error = type(error).__name__
+            log.warning("catalog refresh failed (%s); still serving version %s",
+                        type(error).__name__, self.loaded_version)

@@ -72,6 +72,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.preload_catalog:
             preload_catalog(app)
         yield
+        catalog = getattr(app.state, "catalog", None)
+        if catalog is not None:
+            catalog.close()  # a background reload in flight, before its engine goes
         engine.dispose()
 
     app = FastAPI(

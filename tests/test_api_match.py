@@ -23,7 +23,7 @@ ALL_STATUSES = ["RECRUITING", "NOT_YET_RECRUITING", "UNKNOWN", "COMPLETED", "ACT
 
 @pytest.fixture
 def client(db_url, make_client):
-    # check every request, so an import is seen by the very next match
+    # check on every request, so an import is seen as soon as the background reload is done
     return make_client(db_url, catalog_check_seconds=0)
 
 
@@ -129,7 +129,7 @@ def test_meta_reports_the_candidates_evaluated(db_url, make_client):
     assert meta["candidates_evaluated"] == 2 == result["total"]
 
 
-def test_an_import_after_a_match_is_seen_by_the_next_match(client, db_url, make_study, session_factory_for):
+def test_an_import_after_a_match_is_seen_once_the_catalog_reloaded(client, db_url, make_study, session_factory_for):
     from app.importer import import_records
     from app.sources import SourceRecord
 
@@ -138,6 +138,8 @@ def test_an_import_after_a_match_is_seen_by_the_next_match(client, db_url, make_
     study = make_study("NCT09000001", title="Oral mucositis after stem cell transplant",
                        conditions=["Oral Mucositis"], criteria="Inclusion Criteria:\n\n* Oral mucositis")
     import_records(session_factory_for(db_url), [SourceRecord("test", study)])
+    match(client, HSCT_MUCOSITIS)  # notices the new version: the reload starts in the background
+    assert client.app.state.catalog.wait_for_refresh(timeout=120)
     after = match(client, HSCT_MUCOSITIS)
     assert trial(after, "NCT09000001") is not None
     assert after["meta"]["catalog_version"] > before["meta"]["catalog_version"]

@@ -61,7 +61,10 @@ def test_the_catalog_checks_at_most_once_per_interval_and_reloads_only_changes(s
     import_records(session_factory, records(make_study("NCT09000003")))
     clock.now += 1
     assert catalog.current() is first  # within the interval: no query, same snapshot
+    assert not catalog.refreshing
     clock.now += 5
+    assert catalog.current() is first  # a check is due: it runs in the background, not in this call
+    assert catalog.wait_for_refresh(timeout=120)
     second = catalog.current()
     assert set(second.by_id) == {"NCT09000001", "NCT09000002", "NCT09000003"}
     assert second.version > first.version
@@ -69,6 +72,8 @@ def test_the_catalog_checks_at_most_once_per_interval_and_reloads_only_changes(s
     assert second.get("NCT09000001") is first.get("NCT09000001")
 
     catalog.invalidate()
+    assert catalog.current() is second
+    assert catalog.wait_for_refresh(timeout=120)
     assert catalog.current() is second  # checked again: nothing changed
 
 
