@@ -21,12 +21,19 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   does not *fail* merely because the record is silent: an inclusion that comes out
   ``not_met`` is judged again with silence read as unknown (``PatientFacts.open_world``),
   and that outcome stands ("Diagnosis of X" with X unmentioned is unknown, not "not met";
-  with "no X" stated it is not met). Profiles that are not complete records read silence
-  as unknown throughout (DESIGN: a fact not given is unknown, never "no").
+  with "no X" stated it is not met). Likewise an exclusion is not *triggered* merely because
+  the record is silent ("Participant is not a lung cancer patient", "without X"): one that
+  comes out triggered is judged again with silence read as unknown, and that outcome stands.
+  Profiles that are not complete records read silence as unknown throughout (DESIGN: a
+  fact not given is unknown, never "no").
 - An unread exclusion (``unsupported``, or ``partial`` and unknown) under a complete record
   that carries its text (``record_text``) is not triggered when the record mentions none of
   its salient terms, or when it names nothing specific at all (a judgement clause);
   :mod:`matching.record_mentions`. Inclusions are not affected.
+- A partly read exclusion triggered by what was read, whose unread words qualify it ("a
+  [traumatic cause] of dyspnoea"), is not settled by what was read: unknown, or not
+  triggered when a complete record never mentions the qualifier;
+  :mod:`matching.unread_qualifiers`.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
-from matching import record_mentions
+from matching import record_mentions, unread_qualifiers
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult
 from matching.trial import TrialSummary
@@ -247,7 +254,26 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         note = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)
         if note is not None:
             result = _result(criterion, "not_met", result.status, [], [], result.children, note)
+    elif (result.outcome == "met" and not registry and criterion.kind == "exclusion"
+          and not _answered(criterion, nct_id, facts)):
+        narrowing = unread_qualifiers.narrowing_phrases(criterion)
+        if narrowing:
+            outcome, note = unread_qualifiers.settle(narrowing, facts)
+            questions = [criterion_question_id(nct_id, criterion.id)] if outcome == "unknown" else []
+            if outcome != "met":
+                result = _result(criterion, outcome, result.status, result.facts_used, questions, result.children,
+                                 note)
+        if result.outcome == "met" and facts.profile.absent_means_no:
+            # silence may only help (module docs): trigger an exclusion only on what was said
+            open_world = _evaluate_criterion(criterion, nct_id, facts.open_world, evaluation, registry=registry)
+            open_world.children = result.children
+            result = open_world
     return result
+
+
+def _answered(criterion: Criterion, nct_id: str, facts: PatientFacts) -> bool:
+    """Whether the reader answered this criterion's own question (their answer stands)."""
+    return facts.criterion_answers and answer_bool(facts.answer(criterion_question_id(nct_id, criterion.id))) is not None
 
 
 UNREAD = ("unsupported", "partial")  # statuses whose text the compiler did not fully read

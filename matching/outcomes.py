@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
-from matching import record_mentions
+from matching import record_mentions, unread_qualifiers
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth
@@ -50,6 +50,7 @@ class CriterionPlan:
     children: tuple["CriterionPlan", ...]
     combine_any: bool  # children combine by "any" (else "all")
     unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
+    narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial exclusion
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +112,12 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     combine_any = (criterion.combine or "all") == "any"
     # an unread exclusion's outcome may depend on its words (matching.record_mentions)
     unread = criterion.text if not inclusion and criterion.status in UNREAD else None
+    narrowing = unread_qualifiers.narrowing_phrases(criterion)
+    # (the narrowing follows from the unread text, already part of the shape)
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
                            tuple(child.shape for child in children), combine_any, unread))
-    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread)
+    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
+                         narrowing)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -197,6 +201,12 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             and record_mentions.applies(facts.profile, plan.inclusion)
             and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
         return NOT_MET  # the complete record never mentions it (matching.evaluate)
+    if outcome == MET and plan.narrowing:
+        # what was read triggers it, but unread words qualify it (matching.unread_qualifiers)
+        outcome = unread_qualifiers.settle(plan.narrowing, facts)[0]
+    if outcome == MET and not plan.inclusion and facts.profile.absent_means_no:
+        # silence may only help (matching.evaluate): trigger an exclusion only on what was said
+        return criterion_outcome(plan, nct_id, facts.open_world)
     return outcome
 
 

@@ -58,3 +58,34 @@ def test_a_stated_fact_fails_an_inclusion_even_in_a_complete_record():
 def test_without_a_complete_record_silence_is_unknown(complete):
     outcomes, _ = judged(sex="female", age_years=30, absent_means_no=complete)
     assert outcomes == ["unknown", "unknown", "unknown"]
+
+
+NEGATED_EXCLUSION = """Exclusion Criteria:
+- Participant has not been diagnosed with sarcoidosis
+"""
+
+
+def judged_exclusion(**profile):
+    trial = TrialSummary(nct_id="NCT00000005", rules=compile_eligibility(NEGATED_EXCLUSION))
+    evaluation = evaluate_trial_detailed(trial, PatientFacts(PatientProfile(**profile), AS_OF))
+    fast = judge_trial(trial, PatientFacts(PatientProfile(**profile), AS_OF))
+    assert fast.verdict == evaluation.verdict and fast.settled_share == evaluation.summary.settled_share
+    [result] = [c for c in evaluation.criteria if c.status != "registry"]
+    return result
+
+
+def test_silence_does_not_trigger_a_negated_exclusion():
+    # a complete record that never mentions sarcoidosis does not rule the patient out by it
+    result = judged_exclusion(sex="male", age_years=50, absent_means_no=True)
+    assert result.outcome == "unknown" and result.triggered is None
+
+
+def test_a_stated_no_still_triggers_a_negated_exclusion():
+    result = judged_exclusion(sex="male", age_years=50, absent_means_no=True,
+                              conditions=[{"text": "sarcoidosis", "present": False}])
+    assert result.outcome == "met" and "sarcoidosis" in result.reason
+
+
+def test_a_stated_yes_settles_a_negated_exclusion():
+    result = judged_exclusion(sex="male", age_years=50, absent_means_no=True, conditions=[{"text": "sarcoidosis"}])
+    assert result.outcome == "not_met"

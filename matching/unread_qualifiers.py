@@ -1,0 +1,127 @@
+"""Do the unread words of a partly read exclusion narrow what was read?
+
+A ``partial`` criterion is evaluated on the words the compiler read. For an exclusion that
+comes out triggered, that is sound only when the unread words add alternatives ("A, B or
+[unread C]"). When they qualify what was read ("a [traumatic cause] of dyspnoea",
+"chest pain in combination with [positive tests for myocardial ischaemia]", "deep infection
+due to a [non-Aspergillus mould]") the patient may have what was read without the narrower
+thing the criterion means, so what was read cannot rule them out.
+
+:func:`narrowing_phrases` finds such words: an unread phrase that names something (it has
+salient terms, :mod:`matching.record_mentions`) joined to the atom it stands nearest
+without "or", "and", a comma, a slash or a semicolon between them (adjacent, or through
+"of", "with", "due to" ...). The atom then means "atom and phrase". :func:`settle`
+re-evaluates a triggered partial exclusion that way, the same for :mod:`matching.evaluate`
+and :mod:`matching.outcomes`. A phrase counts as:
+
+- absent (false) under a complete record with its text that mentions none of its terms
+  and whose silence may settle it (:func:`matching.record_mentions.silence_settles`);
+- unknown otherwise.
+
+So "a traumatic cause of dyspnoea" for a breathless patient whose record never mentions
+trauma is not triggered; with trauma in the record, or a profile that is not a complete
+record, it is unknown; "pregnancy or [unread] lactation" for a pregnant woman stays
+triggered (the phrase is an alternative, not a qualifier).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
+from matching import record_mentions
+from matching.facts import evaluate_atom
+from matching.logic import Truth, and3, or3
+
+_ALTERNATIVE = re.compile(r"[,;/]|\b(?:or|nor|and)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """Unread phrases that qualify the atoms of one partial exclusion."""
+
+    expr: object  # the criterion's expression (IR)
+    phrases: tuple[tuple[int, str], ...]  # (id of the qualified atom, phrase)
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+
+def _atoms(expr) -> list:
+    if isinstance(expr, AtomNode):
+        return [expr.atom]
+    if isinstance(expr, Not):
+        return _atoms(expr.arg)
+    if isinstance(expr, (All, AnyOf)):
+        return [a for arg in expr.args for a in _atoms(arg)]
+    return []
+
+
+def _place(text: str, phrase: str) -> tuple[int, int] | None:
+    at = text.lower().find(phrase.lower())
+    return None if at < 0 or not phrase else (at, at + len(phrase))
+
+
+def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
+    """The unread phrases of a partial exclusion that qualify an atom (module docs)."""
+    if criterion.kind != "exclusion" or criterion.status != "partial" or not criterion.unparsed \
+            or criterion.expr is None or criterion.children:
+        return None
+    text = criterion.text
+    placed = [(atom, _place(text, atom.text or "")) for atom in _atoms(criterion.expr)]
+    placed = [(atom, where) for atom, where in placed if where is not None]
+    if not placed:
+        return None
+    out: list[tuple[int, str]] = []
+    for phrase in dict.fromkeys(criterion.unparsed):
+        where = _place(text, phrase)
+        if where is None or not record_mentions.salient_terms(phrase):
+            continue
+        start, end = where
+        if any(a < end and start < b for _, (a, b) in placed):
+            continue  # inside an atom's own words: read with it
+        atom, (a, b) = min(placed, key=lambda p: min(abs(start - p[1][1]), abs(p[1][0] - end)))
+        gap = text[b:start] if b <= start else text[end:a]
+        if not _ALTERNATIVE.search(gap):
+            out.append((id(atom), phrase))
+    return Narrowing(criterion.expr, tuple(out)) if out else None
+
+
+def _phrase_value(phrase: str, profile) -> Truth:
+    if record_mentions.applies(profile, inclusion=False) and record_mentions.salient_terms(phrase) \
+            and record_mentions.unmentioned_note(phrase, profile.record_text) is not None:
+        return False
+    return None
+
+
+def _value(expr, facts, qualifier: dict[int, Truth]) -> Truth:
+    if isinstance(expr, AtomNode):
+        value = evaluate_atom(expr.atom, facts).value
+        return and3((value, qualifier[id(expr.atom)])) if id(expr.atom) in qualifier else value
+    if isinstance(expr, Not):
+        value = _value(expr.arg, facts, qualifier)
+        return None if value is None else not value
+    values = [_value(arg, facts, qualifier) for arg in expr.args]
+    return and3(values) if isinstance(expr, All) else or3(values)
+
+
+def settle(narrowing: Narrowing, facts) -> tuple[str, str]:
+    """(outcome, note) for a partial exclusion that what was read triggers."""
+    values: dict[int, list[Truth]] = {}
+    for atom_id, phrase in narrowing.phrases:
+        values.setdefault(atom_id, []).append(_phrase_value(phrase, facts.profile))
+    qualifier = {atom_id: and3(vs) for atom_id, vs in values.items()}
+    value = _value(narrowing.expr, facts, qualifier)
+    if value is True:
+        return "met", ""
+    quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
+    if value is False:
+        return "not_met", (f"What was read of this criterion fits you, but words we could not check narrow "
+                           f"it ({quoted}), and the record does not mention them; as a complete record, what "
+                           f"it does not mention counts as absent.")
+    return "unknown", (f"What was read of this criterion fits you, but words we could not check narrow it "
+                       f"({quoted}), so it is not settled.")
+
+
+__all__ = ["Narrowing", "narrowing_phrases", "settle"]

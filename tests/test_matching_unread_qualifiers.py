@@ -1,0 +1,74 @@
+"""A partly read exclusion whose unread words qualify what was read (matching.unread_qualifiers):
+not triggered by what was read alone; absent qualifiers under a complete record; alternatives
+left alone; the fast path (matching.outcomes) agrees with the full evaluation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from criteria_rules import compile_eligibility
+from matching.evaluate import evaluate_trial_detailed
+from matching.facts import PatientFacts
+from matching.outcomes import criterion_outcome, judge_trial, trial_plans
+from matching.profile import Condition, PatientProfile
+from matching.trial import TrialSummary
+from matching.unread_qualifiers import narrowing_phrases
+
+AS_OF = dt.date(2024, 1, 1)
+TEXT = """Exclusion Criteria:
+- Cough from occupational dust exposure
+- Pregnancy or breastfeeding or menstruation
+"""
+COUGH_NOTE = "A 35-year-old pregnant woman with a dry cough for two weeks. She works as a teacher."
+DUST_NOTE = "A 35-year-old pregnant woman with a dry cough for two weeks. She works in a quarry with dust."
+
+
+def _outcomes(profile: PatientProfile) -> dict[str, object]:
+    trial = TrialSummary(nct_id="NCT00000004", rules=compile_eligibility(TEXT))
+    evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, AS_OF))
+    fast_facts = PatientFacts(profile, AS_OF)
+    assert [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)] == [
+        c.outcome for c in evaluation.criteria]
+    fast = judge_trial(trial, PatientFacts(profile, AS_OF))
+    assert (fast.verdict, fast.settled_share) == (evaluation.verdict, evaluation.summary.settled_share)
+    return {c.text: c for c in evaluation.criteria if c.status != "registry"}
+
+
+def _profile(note: str | None, complete: bool = True) -> PatientProfile:
+    return PatientProfile(age_years=35, sex="female", pregnant=True, absent_means_no=complete, record_text=note,
+                          conditions=[Condition(text="cough", status="active")])
+
+
+def test_qualifier_and_alternative_are_told_apart():
+    rules = compile_eligibility(TEXT).criteria
+    cough, pregnancy = rules
+    assert cough.status == pregnancy.status == "partial"
+    assert [p for _, p in narrowing_phrases(cough).phrases] == ["occupational dust exposure"]
+    assert narrowing_phrases(pregnancy) is None  # "or menstruation" adds an alternative
+
+
+def test_absent_qualifier_under_a_complete_record_does_not_trigger():
+    result = _outcomes(_profile(COUGH_NOTE))["Cough from occupational dust exposure"]
+    assert result.outcome == "not_met"
+    assert '"occupational dust exposure"' in result.reason and "does not mention" in result.reason
+
+
+def test_mentioned_qualifier_is_unknown():
+    result = _outcomes(_profile(DUST_NOTE))["Cough from occupational dust exposure"]
+    assert result.outcome == "unknown"
+    assert result.question_ids  # the criterion itself becomes the question
+
+
+def test_open_world_profile_is_unknown_not_triggered():
+    assert _outcomes(_profile(None, complete=False))["Cough from occupational dust exposure"].outcome == "unknown"
+
+
+def test_an_alternative_still_triggers():
+    assert _outcomes(_profile(COUGH_NOTE))["Pregnancy or breastfeeding or menstruation"].outcome == "met"
+
+
+def test_an_answer_to_the_criterion_stands():
+    trial_rules = compile_eligibility(TEXT)
+    cough = trial_rules.criteria[0]
+    profile = _profile(COUGH_NOTE).model_copy(update={"answers": {f"q:criterion:NCT00000004:{cough.id}": "yes"}})
+    assert _outcomes(profile)["Cough from occupational dust exposure"].outcome == "met"
