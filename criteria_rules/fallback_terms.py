@@ -153,6 +153,12 @@ class IcdIndex:
             return code
 
 
+# ICD-10-CM chapter 20, "External causes of morbidity" (V00-Y99): transport accidents,
+# falls, activities, places of occurrence. Their names ("Activity, unspecified", "Other
+# specified place") read as conditions would match ordinary words of criteria.
+_EXTERNAL_CAUSES = frozenset("VWXY")
+
+
 @lru_cache(maxsize=1)
 def icd_index() -> IcdIndex:
     index = IcdIndex()
@@ -165,6 +171,8 @@ def icd_index() -> IcdIndex:
     for code in sorted(icd.get_all_codes(with_dots=True), key=lambda c: (len(c), c)):
         if "-" in code or not code[:1].isalpha():
             continue  # chapters and blocks are not diagnoses
+        if code[:1] in _EXTERNAL_CAUSES:
+            continue  # how and where an injury happened ("Activity, unspecified"), not a condition
         description = _DROP_SUFFIX.sub("", icd.get_description(code))
         norm = normalise_term(description)
         if _usable_name(norm) and norm not in index.names:

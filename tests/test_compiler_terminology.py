@@ -42,3 +42,9 @@ def test_hpo_reaches_lexicon_through_xrefs():
 
 def test_labels():
     assert t.label("hsct") and t.label("pregnancy") == "pregnancy"
+
+
+def test_external_causes_of_injury_are_not_conditions():
+    # ICD-10-CM V00-Y99 name how and where an injury happened ("Activity, unspecified")
+    assert not any(c.startswith("icd10cm:") for c in t.resolve("activities"))
+    assert t.resolve("sarcoidosis") == ["icd10cm:D86"]  # diagnoses are still read
