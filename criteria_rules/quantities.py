@@ -87,7 +87,19 @@ def _count_per_litre(value: float, unit: str) -> float | None:
     return value * scale / litres
 
 
+_TEMPERATURE_UNITS = (
+    (re.compile(r"^(?:°|º|˚)?\s?C$|^℃$|^(?:degrees?\s+)?(?:celsius|centigrade|C)$", re.I), "degC"),
+    (re.compile(r"^(?:°|º|˚)?\s?F$|^℉$|^(?:degrees?\s+)?(?:fahrenheit|F)$", re.I), "degF"),
+)
+_PER_MINUTE = re.compile(r"^(?:bpm|(?:beats?|breaths?)?\s*(?:/|per)\s*min(?:ute)?)$", re.I)
+
+
 def _pint_unit(unit: str) -> str:
+    for pattern, name in _TEMPERATURE_UNITS:
+        if pattern.match(unit.strip()):
+            return name
+    if _PER_MINUTE.match(unit.strip()):
+        return "1/min"
     u = unit.strip().replace("μ", "µ").replace("µ", "u").replace("mcg", "ug").replace("²", "^2").replace("³", "^3")
     u = re.sub(r"(?i)\bdl\b", "dL", u)
     u = re.sub(r"(?i)\bml\b", "mL", u)

@@ -108,6 +108,15 @@ _LAB = re.compile(
     rf"(?:\s*(?P<unit>{_UNIT}))?",
 )
 _PERCENT_OF = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*%\s+(?P<alias>eosinophils|lymphocytes|neutrophils|blasts|monocytes|bands)\b", re.I)
+# "fever up to 39 C", "febrile to 38.6 °C", "fevers ranging from 38.2 to 39.4 degrees Celsius":
+# a temperature written with the fever it measures (the highest reading of a range).
+_FEVER = re.compile(
+    r"\b(?:fevers?|febrile|pyrexia|pyrexial)\b[^.;\d]{0,25}?(?P<n>\d{2,3}(?:\.\d+)?)"
+    r"(?:\s*(?:-|–|to|and)\s*(?P<n2>\d{2,3}(?:\.\d+)?))?\s*(?:°|º|˚)?\s*"
+    r"(?P<u>C|F|(?:degrees?\s+)?(?:celsius|centigrade|fahrenheit)|degrees?\s+[CF])\b",
+    re.I,
+)
+_PLAUSIBLE_TEMPERATURE = {"C": (30.0, 45.0), "F": (86.0, 113.0)}
 _BP = re.compile(r"\b(?:BP|blood pressure)\s*(?:of|is|was|:)?\s*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})", re.I)
 
 
@@ -139,6 +148,15 @@ def find_labs(text: str) -> list[ValueMention]:
             continue  # "T" without a temperature unit is too often something else
         extra = {"comparator": m["cmp"]} if m["cmp"] else {}
         found.append(ValueMention("lab", {"analyte": analyte, "value": value, "unit": unit}, m.start(), m.end(), extra))
+    for m in _FEVER.finditer(text):
+        if any(f.start < m.end() and m.start() < f.end for f in found):
+            continue
+        unit = "F" if m["u"].lower().rstrip().endswith(("f", "fahrenheit")) else "C"
+        value = max(float(m["n"]), float(m["n2"] or 0))
+        low, high = _PLAUSIBLE_TEMPERATURE[unit]
+        if low <= value <= high:
+            found.append(ValueMention("lab", {"analyte": "body temperature", "value": value, "unit": unit},
+                                      m.start(), m.end()))
     for m in _PERCENT_OF.finditer(text):
         found.append(ValueMention("lab", {"analyte": m["alias"].lower(), "value": float(m["n"]), "unit": "%"},
                                   m.start(), m.end()))

@@ -58,6 +58,7 @@ def _clean(unit: str) -> str:
     text = re.sub(r"(?i)\bml\b", "mL", text)
     text = re.sub(r"(mm|cm|m)(\d)", r"\1^\2", text)  # mm3 -> mm^3, 1.73m2 -> 1.73m^2
     text = text.replace("%", "percent")
+    text = re.sub(r"(?i)^(?:bpm|(?:beats?|breaths?)\s*/\s*min(?:ute)?)$", "1/min", text)
     text = re.sub(r"\s+", " ", text).strip()
     if text.startswith("/"):
         text = "1" + text
@@ -104,7 +105,24 @@ def _convert_cached(value: float, unit: str, target_unit: str,
         return None, str(problem)
 
 
+# Temperatures have an offset (0 °C is not 0 °F), so pint converts them only as a value with
+# its unit, never by multiplying units; "C" alone would be coulomb.
+_TEMPERATURES = ((re.compile(r"^(?:°|º|˚)?\s?C$|^℃$|^(?:deg\s?C|(?:degrees?\s+)?(?:celsius|centigrade))$", re.I), "degC"),
+                 (re.compile(r"^(?:°|º|˚)?\s?F$|^℉$|^(?:deg\s?F|(?:degrees?\s+)?fahrenheit)$", re.I), "degF"))
+
+
+def _temperature_unit(unit: str) -> str | None:
+    for pattern, name in _TEMPERATURES:
+        if pattern.match((unit or "").strip()):
+            return name
+    return None
+
+
 def _convert(value: float, unit: str, target_unit: str, analyte: str | None = None) -> ConvertedValue:
+    source_temperature, target_temperature = _temperature_unit(unit), _temperature_unit(target_unit)
+    if source_temperature and target_temperature:
+        degrees = _ureg.Quantity(value, source_temperature).to(target_temperature).magnitude
+        return ConvertedValue(float(degrees), target_unit)
     source = value * parse_unit(unit)
     target = parse_unit(target_unit)
     try:

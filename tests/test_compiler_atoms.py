@@ -85,6 +85,17 @@ def test_duration_goes_to_conditions_only_and_never_takes_an_age():
     assert c.window is None
 
 
+@pytest.mark.parametrize("text, analyte, comparator, number, unit", [
+    ("Body temperature above 38.5 °C", "body_temperature", ">", 38.5, "degC"),
+    ("Oral temperature of at least 100.4 degrees Fahrenheit", "body_temperature", ">=", 38.0, "degC"),
+    ("Pulse rate below 50 beats per minute", "heart_rate", "<", 50, "1/min"),
+    ("Respiratory rate > 24 breaths/min", "respiratory_rate", ">", 24, "1/min"),
+])
+def test_vital_sign_thresholds(text, analyte, comparator, number, unit):
+    [lab] = atoms_of(inclusion(text), atom_type="lab")
+    assert (lab.analyte, lab.comparator, round(lab.value, 2), lab.unit) == (analyte, comparator, number, unit)
+
+
 def test_negation_in_inclusion():
     rs = inclusion("No prior radiotherapy")
     assert shape(rs.criteria[0].expr) == "not(radiotherapy)"

@@ -223,6 +223,21 @@ def test_creatinine_and_bilirubin_molar_conversion():
     assert value(bilirubin, labs=[{"analyte": "total bilirubin", "value": 1.5, "unit": "mg/dL"}]) is True  # 25.6
 
 
+@pytest.mark.parametrize("reading, unit, expected", [
+    (38.6, "C", True), (37.9, "°C", False), (101.3, "F", True), (100.0, "F", False),
+])
+def test_temperatures_convert_with_their_offset(reading, unit, expected):
+    fever = LabAtom(analyte="body_temperature", comparator=">", value=38, unit="degC")
+    assert value(fever, labs=[{"analyte": "body temperature", "value": reading, "unit": unit}]) is expected
+
+
+def test_rates_per_minute():
+    tachycardia = LabAtom(analyte="heart_rate", comparator=">", value=100, unit="1/min")
+    assert value(tachycardia, labs=[{"analyte": "heart rate", "value": 118, "unit": "bpm"}]) is True
+    tachypnoea = LabAtom(analyte="respiratory_rate", comparator=">=", value=30, unit="1/min")
+    assert value(tachypnoea, labs=[{"analyte": "respiratory rate", "value": 24, "unit": "/min"}]) is False
+
+
 def test_incompatible_or_unreadable_units_are_unknown_not_errors():
     for unit in ("mL/min", "bananas per fortnight", "%"):
         finding = judge(ALBUMIN_BELOW_3, labs=[{"analyte": "albumin", "value": 28, "unit": unit}])

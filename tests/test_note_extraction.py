@@ -106,6 +106,17 @@ def test_a_treatment_duration_is_not_its_start():
     assert m.start is None
 
 
+@pytest.mark.parametrize("note, value, unit", [
+    ("A 20 yo man with fever up to 39.2 C and cough.", 39.2, "C"),
+    ("She has had fevers ranging from 38.1 to 38.9 degrees Celsius.", 38.9, "C"),
+    ("He was febrile to 102 F overnight.", 102, "F"),
+])
+def test_a_fever_with_its_temperature_is_a_reading(note, value, unit):
+    [temperature] = [lab for lab in read(note).profile.labs if lab.analyte == "body temperature"]
+    assert (temperature.value, temperature.unit) == (value, unit)
+    assert temperature.evidence.text in note
+
+
 def test_medication_doses():
     result = read("Takes prednisone 10 mg daily and metformin 500 mg BID. Previously on 5 mg of warfarin.")
     meds = {m.text: m for m in result.profile.medications}

@@ -19,7 +19,10 @@ _SIMPLE = (
     r"|(?:ml|mL)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)|\s*per\s*1[.,]73\s*m(?:2|²|\^2))?"
     r"|mmHg|mm\s*Hg|msec|ms|seconds|sec|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)"
 )
-_UNIT = rf"(?P<unit>{_ULN}|{_COUNT}|{_SIMPLE})"
+# Vital signs: temperatures ("38 °C", "38℃", "100.4 degrees Fahrenheit") and rates per minute.
+_VITAL = (r"(?:°|º|˚)\s?[CF]\b|℃|℉|degrees?\s+(?:celsius|centigrade|fahrenheit|C\b|F\b)|celsius|centigrade|fahrenheit"
+          r"|bpm\b|(?:beats?|breaths?)\s*(?:/|per)\s*min(?:ute)?\b|/\s*min(?:ute)?\b")
+_UNIT = rf"(?P<unit>{_ULN}|{_COUNT}|{_VITAL}|{_SIMPLE})"
 _NUM = r"(?P<num>\d+(?:[.,]\d+)*)"
 _GAP = r"(?P<gap>(?:\s*(?:\([^)0-9]{0,40}\)|\b(?:levels?|values?|counts?|concentrations?|of|is|are|must|should|be|at|value|total|serum|plasma|in the blood|measured|result)\b|[:,]|-(?!\d)))*)\s*"
 _VALUE = re.compile(
