@@ -16,9 +16,9 @@ are missing from ``trials.jsonl`` go to the bottom of the ranking.
 Metrics over the judged trials: NDCG@10 with gains 0/1/2 (linear, log2 discount, ideal
 from all of the topic's judgements) and P@10 counting only "eligible" (2), dividing by
 10 as trec_eval does. Plain BM25 (title + conditions + criteria, queried with the topic
-text) is scored in the same run. The error breakdown classifies the pairs the system
-ranks in the top 10 above a better-judged trial, and the eligible pairs it ranks below a
-worse-judged one.
+text) is scored in the same run. The error breakdown classifies, by error type, the pairs
+the system ranks in the top 10 above a better-judged trial, and the relevant pairs it
+ranks below a trial judged not relevant (see :func:`classify`).
 
 Last line: ``ndcg@10=... p@10=... bm25_ndcg@10=... bm25_p@10=... topics=...``.
 """
@@ -173,6 +173,11 @@ class Ranked:
     inclusions_met: int = 0
     inclusion_not_met: bool = False
     exclusion_triggered: bool = False
+    # the engine's score parts (matching.results.ScoreParts), for the error analysis
+    score: float = 0.0
+    text_relevance: float = 0.0
+    concept_relevance: float = 0.0
+    concepts_compared: bool = True
 
 
 def _criterion_index(trial) -> dict:
@@ -243,7 +248,9 @@ def rank_topic(profile, judged_ids: list[str], corpus: Corpus, bm25_scores: dict
         ranked.append(Ranked(match.nct_id, match.verdict, match.score.relevance, bm25_scores.get(match.nct_id, 0.0),
                              match.score.settled_share, match.summary.unknown, match.summary.total,
                              _blocking_types(match, by_id[match.nct_id]),
-                             inc_text.get(match.nct_id, 0.0), exc_text.get(match.nct_id, 0.0), met, not_met, triggered))
+                             inc_text.get(match.nct_id, 0.0), exc_text.get(match.nct_id, 0.0), met, not_met, triggered,
+                             match.score.score, match.score.text_relevance, match.score.concept_relevance,
+                             match.score.concepts_compared))
     seen = {r.nct_id for r in ranked}
     for nct_id in sorted(n for n in judged_ids if n not in seen):
         ranked.append(Ranked(nct_id, "filtered" if nct_id in by_id else "missing",
@@ -273,40 +280,39 @@ def hybrid_order(ranked: list[Ranked]) -> list[Ranked]:
 # --------------------------------------------------------------------------- error analysis
 
 
-def classify(r: Ranked, gold: int, high: bool) -> str:
-    """Why a pair is misplaced: ``high`` = in the top 10 above a better-judged trial."""
+WEAK_TEXT = 0.3  # text relevance below this: the trial's words for the disease are not the note's
+
+
+def classify(r: Ranked, gold: int, high: bool, worse_above: list[Ranked] = ()) -> str:
+    """Why a pair is misplaced. ``high``: in the top 10 above a better-judged trial (judged 0
+    above a relevant one, or 1 above an eligible one). Otherwise a relevant pair (1 or 2)
+    below a not-relevant one, ``worse_above`` being the not-relevant trials above it."""
     if high:
         if gold == 0:
-            if r.verdict == "ineligible":
-                return "not relevant, ruled out, yet above a better trial (that one ruled out or less relevant)"
-            if r.relevance <= 0.0:
-                return "not relevant, not ruled out, no topical match (ranked on verdict alone)"
-            return "not relevant, not ruled out, topical overlap misleads"
+            if r.verdict == "eligible":
+                return "not relevant above relevant: verdict eligible (tier 2) though off topic"
+            if r.concepts_compared and r.concept_relevance >= 0.8:
+                return "not relevant above relevant: names the patient's disease, but another population, stage or subtype"
+            if r.concepts_compared and r.concept_relevance > 0:
+                return "not relevant above relevant: a secondary condition or a broader term in its topic fields"
+            return "not relevant above relevant: its text shares the note's secondary words (symptoms, history, procedures)"
         if r.verdict == "ineligible":
-            return "excluded, correctly ruled out, yet above an eligible trial"
+            return "excluded above eligible: ruled out, but more relevant than the eligible trial"
         if r.verdict == "eligible":
-            return "excluded, missed: verdict eligible"
-        if r.total and r.unknown / r.total >= 0.5:
-            return "excluded, missed: unknown-heavy (>= half the criteria unknown)"
-        return "excluded, missed: the deciding criterion came out unknown"
-    # judged eligible (2), below a worse-judged trial
+            return "excluded above eligible: verdict eligible (the excluding criterion missed)"
+        return "excluded above eligible: the excluding criterion came out unknown"
+    label = "eligible" if gold == ELIGIBLE else "excluded"
     if r.verdict == "missing":
-        return "eligible, trial not in trials.jsonl"
+        return f"{label} below not relevant: trial not in trials.jsonl"
     if r.verdict == "filtered":
-        return "eligible, dropped by the registry age/sex filter"
-    if r.verdict == "ineligible":
+        return f"{label} below not relevant: dropped by the registry age/sex filter"
+    if r.score < r.relevance and any(r.relevance > w.score for w in worse_above):
         first = r.blocking[0] if r.blocking else "?"
-        if first.startswith("registry-"):
-            return f"eligible, wrong age/sex ({first})"
-        kind, _, types = first.partition(":")
-        if kind == "exclusion":
-            return f"eligible, wrongly triggered exclusion ({types})"
-        return f"eligible, inclusion wrongly not met ({types})"
-    if r.relevance <= 0.0:
-        return "eligible, not ruled out, but relevance miss (no topical match)"
-    if r.total and r.unknown / r.total >= 0.5:
-        return "eligible, not ruled out, unknown-heavy (ranked under more settled trials)"
-    return "eligible, not ruled out, outranked by more relevant trials"
+        kind = "registry limit" if first.startswith("registry-") else first.partition(":")[0]
+        return f"{label} below not relevant: ruled out (by an {kind}), relevance alone would place it higher"
+    if r.text_relevance < WEAK_TEXT:
+        return f"{label} below not relevant: weak text match (the note's words for the disease are not the trial's)"
+    return f"{label} below not relevant: on topic, but scored below off-topic trials"
 
 
 @dataclass
@@ -335,18 +341,19 @@ class TrecReport:
 
     def errors(self) -> list[tuple[str, TopicResult, Ranked, int, int]]:
         """(category, topic, pair, gold, rank) for each misplaced pair: a top-10 pair judged
-        0/1 with a better-judged trial below it, and an eligible pair with a worse-judged
-        trial above it."""
+        0/1 with a better-judged trial below it, and a relevant pair (1 or 2) with a trial
+        judged not relevant above it (a pair may be both)."""
         found = []
         for topic in self.topics:
             judged = self.qrels[topic.topic_id]
             golds = [judged.get(r.nct_id, 0) for r in topic.ranked]
             for position, (r, gold) in enumerate(zip(topic.ranked, golds), start=1):
-                below, above = golds[position:], golds[: position - 1]
+                below = golds[position:]
+                worse_above = [a for a, g in zip(topic.ranked[: position - 1], golds) if g == 0]
                 if position <= K and gold < ELIGIBLE and any(g > gold for g in below):
                     found.append((classify(r, gold, True), topic, r, gold, position))
-                elif gold == ELIGIBLE and any(g < ELIGIBLE for g in above):
-                    found.append((classify(r, gold, False), topic, r, gold, position))
+                if gold > 0 and worse_above:
+                    found.append((classify(r, gold, False, worse_above), topic, r, gold, position))
         return found
 
 
@@ -442,7 +449,7 @@ def print_report(report: TrecReport, console, *, examples: int = 15) -> None:
     console.print(verdicts)
 
     errors = report.errors()
-    breakdown = Table(title="what the ranking gets wrong: top-10 pairs judged 0/1 above a better trial; eligible pairs below a worse one")
+    breakdown = Table(title="what the ranking gets wrong: top-10 pairs judged 0/1 above a better trial; relevant pairs below a not-relevant one")
     breakdown.add_column("error type")
     breakdown.add_column("pairs", justify="right")
     for category, n in Counter(e[0] for e in errors).most_common():
@@ -476,7 +483,9 @@ def run_and_print(data: Path, *, as_of: dt.date = DEFAULT_AS_OF, errors: int = 1
     if dump is not None:
         write_json_objects(dump, ({"topic": topic.topic_id, "nct_id": r.nct_id, "rank": position,
                                    "gold": report.qrels[topic.topic_id].get(r.nct_id, 0), "verdict": r.verdict,
-                                   "relevance": r.relevance, "bm25": r.bm25, "unknown": r.unknown,
+                                   "relevance": r.relevance, "score": r.score, "text_relevance": r.text_relevance,
+                                   "concept_relevance": r.concept_relevance,
+                                   "concepts_compared": r.concepts_compared, "bm25": r.bm25, "unknown": r.unknown,
                                    "total": r.total, "blocking": r.blocking}
                                   for topic in report.topics for position, r in enumerate(topic.ranked, start=1)))
     print(summary_line(report), file=out, flush=True)

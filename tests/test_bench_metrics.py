@@ -82,3 +82,20 @@ def test_bm25_prefers_the_document_with_rare_query_words():
     assert scores["t2"] > scores["t1"] == 0.0 and scores["t9"] == 0.0
     assert normalised(scores)["t2"] == 1.0
     assert tokenize("The patients' tumors, Metastases") == ["tumor", "metastasis"]
+
+
+def test_trec_error_types_name_why_a_pair_is_misplaced():
+    from bench.trec import Ranked, classify
+
+    off_topic = Ranked("NCT1", "possibly_eligible", relevance=0.6, score=0.6, text_relevance=0.6,
+                       concept_relevance=0.0, concepts_compared=False)
+    same_disease = Ranked("NCT2", "possibly_eligible", relevance=0.8, score=0.8, text_relevance=0.6,
+                          concept_relevance=1.0)
+    assert "secondary words" in classify(off_topic, 0, True)
+    assert "another population" in classify(same_disease, 0, True)
+    ruled_out = Ranked("NCT3", "ineligible", relevance=0.7, score=0.5, text_relevance=0.7,
+                       blocking=["exclusion:condition"])
+    assert "ruled out (by an exclusion)" in classify(ruled_out, 2, False, [off_topic])
+    weak = Ranked("NCT4", "possibly_eligible", relevance=0.2, score=0.2, text_relevance=0.1)
+    assert "weak text match" in classify(weak, 1, False, [off_topic])
+    assert classify(weak, 1, False, [off_topic]).startswith("excluded below not relevant")
