@@ -47,15 +47,22 @@ def clean_text(text: str | None) -> tuple[str, list[str]]:
     return cleaned, warnings
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def looks_english(text: str) -> bool:
     """Cheap script check: most letters are Latin and, in longer texts, common English
     words occur."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return False
-    latin = sum(1 for c in letters if c.isascii())
-    if latin / len(letters) < 0.6:
-        return False
+    if text.isascii():  # the common case, without a pass over every character
+        if not _ASCII_LETTER.search(text):
+            return False
+    else:
+        letters = [c for c in text if c.isalpha()]
+        if not letters:
+            return False
+        latin = sum(1 for c in letters if c.isascii())
+        if latin / len(letters) < 0.6:
+            return False
     words = re.findall(r"[a-z]+", text.lower())
     if len(words) < 15:
         return True

@@ -112,9 +112,10 @@ def _set_entities(doc, found: list[Found]) -> list[tuple[Found, object]]:
     return kept
 
 
-def _apply_context_flags(found_spans: list[tuple[Found, object]]) -> None:
+def _apply_context_flags(doc, found_spans: list[tuple[Found, object]]) -> None:
+    ents = {e.start: e for e in doc.ents}  # (Doc.ents builds its spans anew on every access)
     for f, span in found_spans:
-        ent = span.doc.ents[[e.start for e in span.doc.ents].index(span.start)]
+        ent = ents[span.start]
         if f.negated is None:
             f.negated = bool(ent._.is_negated)
         atom = f.atom
@@ -183,8 +184,9 @@ def _about_women_only(text: str, body: list[Found], conditions: list[Found]) -> 
 
 def _compile_criterion(p: _Pending, doc) -> None:
     c = p.criterion
+    text = doc.text  # (Doc.text joins the tokens anew on every access)
     ctx = CriterionContext(
-        text=doc.text,
+        text=text,
         offset=p.item.start,
         kind=c.kind,
         outline=c.outline,
@@ -198,7 +200,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
     if found:
         apply_context_to = _set_entities(doc, found)
         apply_context(doc)
-        _apply_context_flags(apply_context_to)
+        _apply_context_flags(doc, apply_context_to)
         graph = doc._.context_graph
         if graph is not None:
             for modifier in graph.modifiers:
@@ -207,10 +209,10 @@ def _compile_criterion(p: _Pending, doc) -> None:
     for f in found:
         covered.append((f.start, f.end))
         covered.extend(f.covers)
-    found = _dedupe(_drop_examples(doc.text, found))
+    found = _dedupe(_drop_examples(text, found))
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]
-    if _about_women_only(doc.text, body, conditions):
+    if _about_women_only(text, body, conditions):
         # "Pregnant or lactating women": a rule about pregnancy concerns women only;
         # for a man it does not apply rather than being "not pregnant" (DESIGN:
         # not_applicable, e.g. a rule for women of childbearing potential, for a man).
@@ -225,8 +227,8 @@ def _compile_criterion(p: _Pending, doc) -> None:
     if conditions:
         c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
     parts = [Part(f.start, f.end, AtomNode(atom=f.atom), bool(f.negated)) for f in body]
-    c.expr = build_expression(doc.text, parts, c.kind)
-    c.unparsed = unparsed_phrases(doc, covered) if found else []
+    c.expr = build_expression(text, parts, c.kind)
+    c.unparsed = unparsed_phrases(doc, covered, text) if found else []
     if c.expr is None and c.applies_if is None:
         c.status = "unsupported"
         c.unparsed = []

@@ -32,11 +32,14 @@ def filler_spans(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in pattern.finditer(text)] if pattern else []
 
 
-def unparsed_phrases(doc, covered: list[tuple[int, int]]) -> list[str]:
-    """Runs of content words not inside any covered span."""
+def unparsed_phrases(doc, covered: list[tuple[int, int]], text: str | None = None) -> list[str]:
+    """Runs of content words not inside any covered span (``text``: the doc's text, when
+    the caller has it already; Doc.text rebuilds it from the tokens)."""
     words, _ = _filler()
-    mask = bytearray(len(doc.text) + 1)
-    for start, end in covered + filler_spans(doc.text):
+    if text is None:
+        text = doc.text
+    mask = bytearray(len(text) + 1)
+    for start, end in covered + filler_spans(text):
         mask[max(0, start) : max(0, end)] = b"\x01" * (max(0, end) - max(0, start))
     runs: list[list[str]] = []
     current: list[str] = []

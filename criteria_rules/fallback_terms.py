@@ -187,6 +187,26 @@ def fallback_names() -> dict[str, str]:
     return names
 
 
+def prefix_index(phrases: dict[str, str]) -> dict[str, str]:
+    """Every phrase and every run of its leading words ("heart" for "heart failure") ->
+    the phrase's id, or "" for a run that is no phrase itself. A word sequence missing
+    here starts no phrase, so an n-gram lookup can stop growing it (one dict lookup per
+    step instead of one per n-gram length)."""
+    index: dict[str, str] = {}
+    for phrase in phrases:
+        cut = phrase.find(" ")
+        while cut != -1:
+            index.setdefault(phrase[:cut], "")
+            cut = phrase.find(" ", cut + 1)
+    index.update(phrases)
+    return index
+
+
+@lru_cache(maxsize=1)
+def fallback_prefix_index() -> dict[str, str]:
+    return prefix_index(fallback_names())
+
+
 def xref_covers(xref: str, concept_id: str) -> bool:
     """Whether a lexicon cross-reference names ``concept_id`` or a concept below it.
 

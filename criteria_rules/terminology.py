@@ -59,6 +59,7 @@ class Mention:
 class _CuratedIndex:
     concepts: dict[str, Concept] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # normalised synonym -> id
+    prefixes: dict[str, str] = field(default_factory=dict)  # phrases and their leading words (prefix_index)
     max_len: int = 1
 
 
@@ -73,6 +74,7 @@ def _curated() -> _CuratedIndex:
             if key and key not in index.phrases:
                 index.phrases[key] = c.id
                 index.max_len = max(index.max_len, key.count(" ") + 1)
+    index.prefixes = fallback_terms.prefix_index(index.phrases)
     return index
 
 
@@ -89,9 +91,11 @@ def kind(concept_id: str) -> str | None:
     return None
 
 
-def _longest_matches(words: list[str], covered: list[bool], lookup, max_len: int, source: str):
+def _longest_matches(words: list[str], covered: list[bool], prefixes: dict[str, str], max_len: int, source: str):
     """Greedy left-to-right longest match of word n-grams; words that are "" are skipped
-    inside a phrase (hyphens, slashes), None breaks a phrase (commas, brackets)."""
+    inside a phrase (hyphens, slashes), None breaks a phrase (commas, brackets).
+    ``prefixes`` (fallback_terms.prefix_index) maps each phrase to its id and each run of a
+    phrase's leading words to "": an n-gram grows only while some phrase starts with it."""
     found: list[Mention] = []
     i, n = 0, len(words)
     while i < n:
@@ -107,7 +111,9 @@ def _longest_matches(words: list[str], covered: list[bool], lookup, max_len: int
                 break
             if w:
                 parts.append(w)
-                hit = lookup(" ".join(parts))
+                hit = prefixes.get(" ".join(parts))
+                if hit is None:
+                    break
                 if hit:
                     best = (j + 1, hit)
             j += 1
@@ -178,15 +184,14 @@ def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Menti
     """Concept mentions in a sequence of normalised words (see _longest_matches)."""
     covered = [False] * len(words)
     curated = _curated()
-    mentions = _longest_matches(words, covered, curated.phrases.get, curated.max_len, "lexicon")
+    mentions = _longest_matches(words, covered, curated.prefixes, curated.max_len, "lexicon")
     if fallbacks:
         mentions = [Mention(m.start, m.end, _specific(" ".join(w for w in words[m.start:m.end] if w), m.concept_id),
                             m.source) for m in mentions]
     mentions += _elided(words, covered, mentions)
     if fallbacks:
         # HPO and ICD-10-CM share one dict (HPO wins a shared name), so one pass reads both
-        names = fallback_terms.fallback_names()
-        found = _longest_matches(words, covered, names.get, MAX_NGRAM, "fallback")
+        found = _longest_matches(words, covered, fallback_terms.fallback_prefix_index(), MAX_NGRAM, "fallback")
         mentions += [Mention(m.start, m.end, m.concept_id, m.concept_id.split(":", 1)[0]) for m in found]
     mentions.sort(key=lambda m: m.start)
     return mentions

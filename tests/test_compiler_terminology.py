@@ -48,3 +48,15 @@ def test_external_causes_of_injury_are_not_conditions():
     # ICD-10-CM V00-Y99 name how and where an injury happened ("Activity, unspecified")
     assert not any(c.startswith("icd10cm:") for c in t.resolve("activities"))
     assert t.resolve("sarcoidosis") == ["icd10cm:D86"]  # diagnoses are still read
+
+
+def test_prefix_index_stops_lookups_only_where_no_phrase_starts():
+    from criteria_rules.fallback_terms import prefix_index
+
+    index = prefix_index({"heart failure": "hf", "heart": "organ", "chronic kidney disease": "ckd"})
+    assert index == {"heart failure": "hf", "heart": "organ", "chronic": "", "chronic kidney": "",
+                     "chronic kidney disease": "ckd"}
+    # the longest phrase still wins where a shorter one starts it, across skipped words
+    words = ["severe", "chronic", "", "kidney", "disease", "and", "heart", "failure"]
+    found = t.find_mentions(words)
+    assert [(m.start, m.end) for m in found if m.source == "lexicon"][:2] == [(1, 5), (6, 8)]
