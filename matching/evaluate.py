@@ -30,6 +30,9 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   that carries its text (``record_text``) is not triggered when the record mentions none of
   its salient terms, or when it names nothing specific at all (a judgement clause);
   :mod:`matching.record_mentions`. Inclusions are not affected.
+- A partly read inclusion met by what was read that also asks where the patient lives or is
+  cared for ("resident in the study area", "seen at <centre>") is unknown: a record does not
+  settle the place; :mod:`matching.unread_settings`.
 - A partly read exclusion triggered by what was read, whose unread words qualify it ("a
   [traumatic cause] of dyspnoea"), is not settled by what was read: unknown, or not
   triggered when a complete record never mentions the qualifier;
@@ -46,7 +49,7 @@ from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
-from matching import record_mentions, unread_qualifiers
+from matching import record_mentions, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult
 from matching.trial import TrialSummary
@@ -254,6 +257,12 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         note = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)
         if note is not None:
             result = _result(criterion, "not_met", result.status, [], [], result.children, note)
+    elif (result.outcome == "met" and not registry and criterion.kind == "inclusion"
+          and unread_settings.unread_setting(criterion) and not _answered(criterion, nct_id, facts)):
+        # a place of residence or care the compiler did not read (matching.unread_settings)
+        result = _result(criterion, "unknown", result.status, result.facts_used,
+                         [criterion_question_id(nct_id, criterion.id)], result.children,
+                         unread_settings.note(unread_settings.unread_setting(criterion)))
     elif (result.outcome == "met" and not registry and criterion.kind == "exclusion"
           and not _answered(criterion, nct_id, facts)):
         narrowing = unread_qualifiers.narrowing_phrases(criterion)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
-from matching import record_mentions, unread_qualifiers
+from matching import record_mentions, unread_qualifiers, unread_settings
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth
@@ -51,6 +51,7 @@ class CriterionPlan:
     combine_any: bool  # children combine by "any" (else "all")
     unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
     narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial exclusion
+    unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,11 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     unread = criterion.text if not inclusion and criterion.status in UNREAD else None
     narrowing = unread_qualifiers.narrowing_phrases(criterion)
     # (the narrowing follows from the unread text, already part of the shape)
+    setting = unread_settings.unread_setting(criterion) is not None
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
-                           tuple(child.shape for child in children), combine_any, unread))
+                           tuple(child.shape for child in children), combine_any, unread, setting))
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing)
+                         narrowing, setting)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -201,6 +203,8 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             and record_mentions.applies(facts.profile, plan.inclusion)
             and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
         return NOT_MET  # the complete record never mentions it (matching.evaluate)
+    if outcome == MET and plan.unread_setting:
+        return UNKNOWN  # a place of residence or care that was not read (matching.unread_settings)
     if outcome == MET and plan.narrowing:
         # what was read triggers it, but unread words qualify it (matching.unread_qualifiers)
         outcome = unread_qualifiers.settle(plan.narrowing, facts)[0]
