@@ -173,6 +173,18 @@ _KPS = re.compile(r"\b(?:KPS|Karnofsky(?:\s*performance\s*(?:status|score|scale)
 _LIFE = re.compile(r"\blife\s+expectancy\s*(?:of|is|was|:|estimated\s+at)?\s*(?:[<>]=?|less than|more than|greater than|at least|approximately|about|~|under|over)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<u>day|week|month|year)s?", re.I)
 _GESTATION = re.compile(r"\b(?P<n>\d{1,2})(?:\s*\+\s*\d?|\s*\d/7)?\s*-?\s*(?:weeks?|wks?|w)(?:\s*\d\s*d)?\s*(?:of\s+)?(?:gestation|pregnant|pregnancy|GA|gestational age)\b", re.I)
 _BORN = re.compile(r"\b(?:born|birth|delivered)\b", re.I)
+# A recent birth ends a pregnancy: "gave birth 3 weeks ago", "delivered a healthy boy 5 days
+# earlier", "she is 2 weeks postpartum". A birth without a recent time ("delivered her first
+# child in 2015") says nothing about now.
+_POSTPARTUM = re.compile(r"\bpost-?\s?partum\b|\bpuerper(?:ium|al)\b", re.I)
+_RECENT_BIRTH = re.compile(
+    r"\b(?:gave|given|giving)\s+birth\b|\bdelivered\s+(?:a|an|her|twins|the)\b|\b(?:vaginal|cesarean|caesarean)\s+delivery\b",
+    re.I,
+)
+_RECENT = re.compile(r"^[^.;]{0,60}?\b(?:(?:\d{1,2}|one|two|three|four|five|six|a|an)\s+(?:days?|weeks?)\s+"
+                     r"(?:ago|before|earlier|prior)|yesterday|last\s+week|this\s+week)\b", re.I)
+_NEVER = re.compile(r"\b(?:never|not|no)\b[^.;]{0,20}$", re.I)
+_EARLIER = re.compile(r"\b(?:previous|prior|past|earlier|last|first|history\s+of)\b[^.;]{0,15}$", re.I)
 _MONTHS_PER = {"day": 1 / 30.44, "week": 7 / 30.44, "month": 1.0, "year": 12.0}
 
 
@@ -187,6 +199,12 @@ def find_scores(text: str) -> list[ValueMention]:
     for m in _LIFE.finditer(text):
         months = round(float(m["n"]) * _MONTHS_PER[m["u"].lower()], 2)
         found.append(ValueMention("life_expectancy_months", months, m.start(), m.end()))
+    for m in _POSTPARTUM.finditer(text):
+        if not _EARLIER.search(text[max(0, m.start() - 30):m.start()]):  # "her previous postpartum period"
+            found.append(ValueMention("pregnant", False, m.start(), m.end()))
+    for m in _RECENT_BIRTH.finditer(text):
+        if _RECENT.match(text[m.end():]) and not _NEVER.search(text[max(0, m.start() - 25):m.start()]):
+            found.append(ValueMention("pregnant", False, m.start(), m.end()))
     for m in _GESTATION.finditer(text):
         if _BORN.search(text[max(0, m.start() - 30):m.start()]):
             continue  # "born at 38 weeks of gestation": the patient's own birth

@@ -238,6 +238,11 @@ def test_rates_per_minute():
     assert value(tachypnoea, labs=[{"analyte": "respiratory rate", "value": 24, "unit": "/min"}]) is False
 
 
+def test_memory_impairment_is_a_cognitive_impairment():
+    impaired = ConditionAtom(concept="cognitive_impairment", label="cognitive impairment")
+    assert value(impaired, conditions=[{"text": "memory impairment"}]) is True
+
+
 def test_incompatible_or_unreadable_units_are_unknown_not_errors():
     for unit in ("mL/min", "bananas per fortnight", "%"):
         finding = judge(ALBUMIN_BELOW_3, labs=[{"analyte": "albumin", "value": 28, "unit": unit}])

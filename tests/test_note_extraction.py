@@ -184,6 +184,17 @@ def test_hedged_denial_is_not_an_explicit_no():
     assert [c.text for c in plain.profile.conditions if not c.present] == ["lung disease"]
 
 
+@pytest.mark.parametrize("note, pregnant", [
+    ("A 29 yo woman who gave birth to twins 10 days ago.", False),
+    ("A 33 yo woman, 4 weeks postpartum, with fatigue.", False),
+    ("A 33 yo woman who delivered her first child in 2015. She is 12 weeks pregnant.", True),
+    ("A 33 yo woman whose previous postpartum period was difficult. She is 20 weeks pregnant.", True),
+    ("A 33 yo woman who has never given birth.", None),
+])
+def test_a_recent_birth_ends_a_pregnancy(note, pregnant):
+    assert read(note).profile.pregnant is pregnant
+
+
 def test_birth_story_is_not_a_pregnancy():
     assert read("A 2 yo girl. She was born at 38 weeks of gestation.").profile.pregnant is None
 
