@@ -3,7 +3,8 @@
 Steps: cheap candidate filters (status; registry age and sex limits that the patient's
 known age or sex falls outside; healthy-volunteer-only trials unless wanted), evaluation of
 every criterion, nearest site and the distance filter, ranking (:mod:`matching.rank`:
-tier by confident failures, text and concept relevance), paging, questions.
+eligible first, then text and concept relevance less penalties for criteria that rule a
+trial out), paging, questions.
 
 Text relevance needs word statistics of a whole collection: the service passes its
 catalog's (``CandidateIndex.text``) so scores do not depend on the candidates; without

@@ -41,7 +41,7 @@ from matching.outcomes import NOT_MET, MET, criterion_outcome, trial_plans
 from matching.results import VERDICT_TIER, ScoreParts
 from matching.trial import TrialSummary
 
-TEXT_WEIGHT = 0.6  # relevance = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * concept
+TEXT_WEIGHT = 0.7  # relevance = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * concept
 RULED_OUT_PENALTY = 0.2  # a fully understood criterion rules the trial out
 DOUBT_PENALTY = 0.2  # a criterion understood in part rules it out
 

@@ -82,7 +82,7 @@ class ScoreParts(_Model):
                                                                "0.2 when confident_failures > 0 and 0.2 when "
                                                                "doubtful_failures > 0 (higher first).")
     relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions: "
-                                                     "0.6 x text_relevance + 0.4 x concept_relevance, or "
+                                                     "0.7 x text_relevance + 0.3 x concept_relevance, or "
                                                      "text_relevance alone when concepts_compared is false.")
     text_relevance: float = Field(default=0.0, ge=0, le=1, description="BM25 of the patient's condition and "
                                   "procedure words against the trial's title, conditions, keywords and inclusion "

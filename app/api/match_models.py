@@ -53,9 +53,10 @@ class PatientInput(_Strict):
     profile: PatientProfile | None = Field(default=None, description="The patient as structured facts.")
     note: str | None = Field(default=None, min_length=1, max_length=MAX_NOTE_CHARS,
                              description="A clinical note in free text; facts are extracted from it. "
-                                         "For ranking, the note's condition and procedure words "
-                                         "and, at a fifth of their weight, its other words are "
-                                         "also matched against the trials' text (score."
+                                         "For ranking, the note's condition and procedure words, "
+                                         "the words of its diagnosis phrases ('known case of "
+                                         "acromegaly') and, at a fifth of their weight, its other "
+                                         "words are also matched against the trials' text (score."
                                          "text_relevance).")
     fhir: dict[str, Any] | None = Field(default=None, description="A FHIR R4 Bundle (Patient, Condition, "
                                                                     "Observation, Procedure, Medication...).")
