@@ -22,12 +22,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session, defer, selectinload, sessionmaker
 
 from app.catalog_version import read_catalog_version
 from app.models import Trial, TrialRules
 from app.repository import trial_summary
+from app.rules import rules_key
+from app.ruleset_sharing import compact_ruleset
+from criteria_rules.ir import RuleSet
 from matching.index import CandidateIndex
 from matching.trial import TrialSummary
 
@@ -71,7 +74,13 @@ def read_stamps(session: Session) -> dict[str, Stamp]:
 
 
 def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
-    """TrialSummary of the given trials, without reading the raw registry records."""
+    """TrialSummary of the given trials, without reading the raw registry records.
+
+    Read in chunks, so only one chunk's rows are in memory at a time. A RuleSet depends
+    only on (compiler version, input hash), and registries repeat texts, so the JSON of
+    each distinct RuleSet is fetched and parsed once per load, straight from its text;
+    the other trials with that input point to the same object (``app.rules.ruleset_of``).
+    """
     summaries = []
     shared_rules: dict = {}  # one parsed RuleSet per distinct compiler input
     for start in range(0, len(ids), LOAD_CHUNK):
@@ -79,10 +88,31 @@ def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
             select(Trial)
             .where(Trial.nct_id.in_(ids[start:start + LOAD_CHUNK]))
             .options(defer(Trial.raw), defer(Trial.eligibility_criteria), selectinload(Trial.sites),
-                     selectinload(Trial.rules))
+                     selectinload(Trial.rules).defer(TrialRules.ruleset))
         )
-        summaries.extend(trial_summary(trial, shared_rules) for trial in session.scalars(statement))
+        trials = list(session.scalars(statement))
+        parse_new_rulesets(session, trials, shared_rules)
+        summaries.extend(trial_summary(trial, shared_rules) for trial in trials)
     return summaries
+
+
+def parse_new_rulesets(session: Session, trials: Sequence[Trial], shared_rules: dict) -> None:
+    """Parse into ``shared_rules`` the RuleSets of ``trials`` whose input is not there yet,
+    one per distinct input, from the stored JSON text, compacted for sharing."""
+    wanted: dict[tuple[str, str], str] = {}
+    for trial in trials:
+        if trial.rules is not None:
+            key = rules_key(trial.rules)
+            if key not in shared_rules and key not in wanted:
+                wanted[key] = trial.nct_id
+    if not wanted:
+        return
+    by_trial = {nct_id: key for key, nct_id in wanted.items()}
+    rows = session.execute(
+        select(TrialRules.nct_id, cast(TrialRules.ruleset, Text)).where(TrialRules.nct_id.in_(list(by_trial)))
+    )
+    for nct_id, text in rows:
+        shared_rules[by_trial[nct_id]] = compact_ruleset(RuleSet.model_validate_json(text))
 
 
 def load_snapshot(session: Session, previous: CatalogSnapshot | None = None) -> CatalogSnapshot:

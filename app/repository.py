@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -82,14 +83,24 @@ def count_trials(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Trial)) or 0
 
 
+def shared_text(text: str | None) -> str | None:
+    """One str object per distinct value: a catalog repeats a few thousand countries,
+    cities, statuses and MeSH terms over 100k trials."""
+    return sys.intern(text) if text is not None else None
+
+
+def shared_texts(texts) -> tuple[str, ...]:
+    return tuple(sys.intern(text) for text in texts or ())
+
+
 def site_summary(site: Site) -> SiteSummary:
     return SiteSummary(
-        facility=site.facility,
-        city=site.city,
-        state=site.state,
+        facility=shared_text(site.facility),
+        city=shared_text(site.city),
+        state=shared_text(site.state),
         zip=site.zip,
-        country=site.country,
-        status=site.status,
+        country=shared_text(site.country),
+        status=shared_text(site.status),
         latitude=site.latitude,
         longitude=site.longitude,
         contact_name=site.contact_name,
@@ -107,16 +118,16 @@ def trial_summary(trial: Trial, shared_rules: dict | None = None) -> TrialSummar
         nct_id=trial.nct_id,
         brief_title=trial.brief_title,
         official_title=trial.official_title,
-        overall_status=trial.overall_status,
-        phases=tuple(trial.phases),
-        study_type=trial.study_type,
-        conditions=tuple(trial.conditions),
-        keywords=tuple(trial.keywords),
-        mesh_terms=tuple(trial.mesh_terms),
-        mesh_ancestors=tuple(trial.mesh_ancestors),
+        overall_status=shared_text(trial.overall_status),
+        phases=shared_texts(trial.phases),
+        study_type=shared_text(trial.study_type),
+        conditions=shared_texts(trial.conditions),
+        keywords=shared_texts(trial.keywords),
+        mesh_terms=shared_texts(trial.mesh_terms),
+        mesh_ancestors=shared_texts(trial.mesh_ancestors),
         min_age_years=trial.min_age_years,
         max_age_years=trial.max_age_years,
-        sex=trial.sex,
+        sex=shared_text(trial.sex),
         healthy_volunteers=trial.healthy_volunteers,
         sites=tuple(site_summary(site) for site in trial.sites),
         rules=ruleset_of(trial, shared_rules),

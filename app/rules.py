@@ -162,6 +162,11 @@ def recompile_stale(
     return recompile(factory, workers=workers, batch_size=batch_size, force=force, on_progress=on_progress)
 
 
+def rules_key(rules: TrialRules) -> tuple[str, str]:
+    """What a stored RuleSet is a pure function of: (compiler version, input hash)."""
+    return (rules.compiler_version, rules.source_sha256)
+
+
 def ruleset_of(trial: Trial, shared: dict[tuple[str, str], RuleSet] | None = None) -> RuleSet | None:
     """The trial's parsed RuleSet.
 
@@ -175,8 +180,10 @@ def ruleset_of(trial: Trial, shared: dict[tuple[str, str], RuleSet] | None = Non
         return None
     if shared is None:
         return RuleSet.model_validate(trial.rules.ruleset)
-    key = (trial.rules.compiler_version, trial.rules.source_sha256)
+    key = rules_key(trial.rules)
     ruleset = shared.get(key)
     if ruleset is None:
-        ruleset = shared[key] = RuleSet.model_validate(trial.rules.ruleset)
+        from app.ruleset_sharing import compact_ruleset
+
+        ruleset = shared[key] = compact_ruleset(RuleSet.model_validate(trial.rules.ruleset))
     return ruleset

@@ -17,8 +17,8 @@ def test_speed_bench_quick_run(run_cli, shared_file, tmp_path):
     assert result.exit_code == 0, result.output
     last = result.stdout.strip().splitlines()[-1]
     values = dict(item.split("=", 1) for item in last.split())
-    for key in ("compile_per_core", "p50_ms_20", "p95_ms_20", "p50_ms_40", "p95_ms_40", "rss_mb_40",
-                "rss_mb_40_shared"):
+    for key in ("compile_per_core", "p50_ms_20", "p95_ms_20", "p50_ms_40", "p95_ms_40", "rss_mb_40_shared",
+                "settled_mb_40_shared"):
         assert float(values[key]) > 0, key
     assert "Speed and scale" in result.stdout
     assert (work / "corpus-40-seed0.jsonl").is_file()  # the corpus went to the work dir, not the repo

@@ -1,0 +1,110 @@
+"""What keeps a worker's catalog small, checked for staying exact: compacted RuleSets are
+equal to freshly parsed ones and fail loudly when written to, the catalog parses each distinct RuleSet
+once, and the flat-array BM25 index scores as the textbook formula does."""
+
+from __future__ import annotations
+
+import copy
+import math
+import pickle
+from collections import Counter
+
+import pytest
+
+import app.catalog
+from app.catalog import TrialCatalog
+from app.importer import import_records
+from app.rules import compiler_available
+from app.ruleset_sharing import SharedFieldNames, compact_ruleset
+from app.sources import SourceRecord
+from criteria_rules.ir import RuleSet
+from matching.text_relevance import TermIndex, inclusion_side, terms
+from matching.trial import TrialSummary
+
+CRITERIA = ("Inclusion Criteria:\n\n* Age 18 years or older\n* Oral mucositis grade 2 or more\n\n"
+            "Exclusion Criteria:\n\n* Pregnancy\n* Platelets below 50,000/uL")
+
+
+@pytest.fixture(scope="module")
+def ruleset_json() -> str:
+    if not compiler_available():
+        pytest.skip("the criteria compiler is not installed")
+    from criteria_rules import compile_eligibility
+    from criteria_rules.ir import TrialFacts
+
+    return compile_eligibility(CRITERIA, TrialFacts(min_age_years=18)).model_dump_json()
+
+
+def test_a_compacted_ruleset_is_equal_and_dumps_the_same(ruleset_json):
+    fresh = RuleSet.model_validate_json(ruleset_json)
+    compacted = compact_ruleset(RuleSet.model_validate_json(ruleset_json))
+    assert compacted == fresh
+    assert compacted.model_dump_json() == fresh.model_dump_json()
+    assert compacted.model_dump(exclude_unset=True) == fresh.model_dump(exclude_unset=True)
+    assert copy.deepcopy(compacted) == fresh and pickle.loads(pickle.dumps(compacted)) == fresh
+
+
+def test_compacted_rulesets_share_their_field_sets_and_refuse_changes(ruleset_json):
+    first = compact_ruleset(RuleSet.model_validate_json(ruleset_json))
+    second = compact_ruleset(RuleSet.model_validate_json(ruleset_json))
+    assert isinstance(first.__pydantic_fields_set__, SharedFieldNames)
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+    assert first.criteria[0].__pydantic_fields_set__ is second.criteria[0].__pydantic_fields_set__
+    changed = first.criteria[0].model_copy(update={"text": "changed"})  # the way to change one
+    assert changed.text == "changed" and first == second
+    with pytest.raises(TypeError, match="read-only"):  # a bug that writes to a shared RuleSet is loud
+        first.criteria[0].text = "changed"
+
+
+def test_the_catalog_parses_each_distinct_ruleset_once(session_factory, make_study, monkeypatch):
+    if not compiler_available():
+        pytest.skip("the criteria compiler is not installed")
+    other = CRITERIA + "\n* HIV infection"
+    import_records(session_factory, [SourceRecord(f"t{i}", make_study(f"NCT0900000{i}", criteria=text))
+                                     for i, text in enumerate([CRITERIA, CRITERIA, other, CRITERIA, other], 1)])
+    parsed = []
+    real = app.catalog.compact_ruleset
+    monkeypatch.setattr(app.catalog, "compact_ruleset", lambda ruleset: parsed.append(ruleset) or real(ruleset))
+    monkeypatch.setattr(app.catalog, "LOAD_CHUNK", 2)  # inputs met again in later chunks are not re-read
+
+    snapshot = TrialCatalog(session_factory).current()
+
+    assert len(parsed) == 2
+    rules = {nct_id: trial.rules for nct_id, trial in snapshot.by_id.items()}
+    assert rules["NCT09000001"] is rules["NCT09000002"] is rules["NCT09000004"]
+    assert rules["NCT09000003"] is rules["NCT09000005"] is not rules["NCT09000001"]
+    assert all(isinstance(r.__pydantic_fields_set__, SharedFieldNames) for r in rules.values())
+
+
+def _textbook_bm25(trials, query_terms, k1=1.2, b=0.75) -> list[float]:
+    docs = [Counter(terms(inclusion_side(t))) for t in trials]
+    lengths = [sum(d.values()) for d in docs]
+    average = sum(lengths) / len(lengths)
+    scores = []
+    for doc, length in zip(docs, lengths):
+        score = 0.0
+        for term in query_terms:
+            tf = doc.get(term, 0)
+            if tf:
+                df = sum(1 for d in docs if term in d)
+                idf = math.log((len(docs) - df + 0.5) / (df + 0.5) + 1.0)
+                score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average))
+        scores.append(score)
+    return scores
+
+
+def test_the_flat_array_bm25_index_scores_as_the_formula_does():
+    trials = [
+        TrialSummary(nct_id="NCT00000001", brief_title="Oral mucositis after stem cell transplant",
+                     conditions=("Oral Mucositis",)),
+        TrialSummary(nct_id="NCT00000002", brief_title="Asthma in children", conditions=("Asthma", "Asthma")),
+        TrialSummary(nct_id="NCT00000003", brief_title="Mucositis and asthma: a transplant registry",
+                     brief_summary="Children with asthma after a transplant; mucositis is recorded weekly."),
+        TrialSummary(nct_id="NCT00000004"),  # no words at all
+    ]
+    query = terms("asthma mucositis transplant children")
+    got = TermIndex(trials).raw_scores(query)
+    expected = _textbook_bm25(trials, query)
+    assert got.tolist() == pytest.approx(expected, rel=1e-6)
+    assert got[3] == 0 and got[0] > 0 and got[1] > 0
+    assert TermIndex([]).raw_scores(query).tolist() == []
