@@ -21,13 +21,14 @@ from criteria_rules import atoms as atom_extractors
 from criteria_rules.atoms.base import CriterionContext, Found
 from criteria_rules.atoms.windows import find_windows
 from criteria_rules.clean import clean_text, looks_english
+from criteria_rules.cohorts import group_age_cohorts, header_cohort, renumber
 from criteria_rules.coverage import unparsed_phrases
 from criteria_rules.expressions import Part, build_expression
 from criteria_rules.ir import AgeAtom, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
 
-COMPILER_VERSION = "0.1.1"
+COMPILER_VERSION = "0.1.2"
 MAX_CRITERION_CHARS = 3000  # longer "criteria" are paragraphs of prose or broken layout
 MAX_CRITERIA_PER_TRIAL = 1500  # beyond this, criteria are kept unread (1 MB texts)
 NO_TEXT_WARNING = "no eligibility criteria text"
@@ -184,7 +185,7 @@ def _about_women_only(text: str, body: list[Found], conditions: list[Found]) -> 
 
 def _compile_criterion(p: _Pending, doc) -> None:
     c = p.criterion
-    text = doc.text  # (Doc.text joins the tokens anew on every access)
+    text = p.text  # what nlp.pipe was given, so doc.text (which rebuilds it from the tokens)
     ctx = CriterionContext(
         text=text,
         offset=p.item.start,
@@ -278,7 +279,25 @@ def compile_many(texts_and_facts: Iterable[tuple[str | None, TrialFacts | None]]
             p.criterion.expr = None
             p.criterion.applies_if = None
             p.criterion.status = "unsupported"
+    for ruleset, pending in prepared:
+        _group_cohorts(ruleset, pending)
     return [ruleset for ruleset, _ in prepared]
+
+
+def _group_cohorts(ruleset: RuleSet, pending: list[_Pending]) -> None:
+    """Sibling age items of different cohorts become alternatives (criteria_rules.cohorts);
+    ids then follow the new outline."""
+    place = {
+        id(p.criterion): (p.item.section, tuple(filter(None, map(header_cohort, p.item.outline))))
+        for p in pending
+    }
+    if not group_age_cohorts(ruleset.criteria, place):
+        return
+    moved = renumber(ruleset.criteria)
+    for n, warning in enumerate(ruleset.warnings):
+        old, sep, rest = warning.partition(": ")
+        if sep and old in moved:
+            ruleset.warnings[n] = f"{moved[old]}: {rest}"
 
 
 def compile_eligibility(text: str | None, facts: TrialFacts | None = None) -> RuleSet:

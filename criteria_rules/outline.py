@@ -48,6 +48,12 @@ _EXCLUSION_HEADER = re.compile(
     r"\b[^:\n.]{0,60}?:|" + _SECTION_WORDS + r"exclusion\s+criteria\b[^:\n]{0,60}?$",
     re.IGNORECASE,
 )
+# "Donor-Inclusion Criteria", "Patient exclusion criteria:": the criteria of one population.
+_POPULATION_HEADER = re.compile(
+    r"(?:donors?|recipients?|subjects?|patients?|participants?|(?:healthy\s+)?volunteers?|controls?|mothers?|"
+    r"infants?|children|adults?|p(?:a)?ediatric)\s*[-–/]?\s*(?P<kind>inclusion|exclusion)\s+criteria\b[^:\n.]{0,60}?:?",
+    re.IGNORECASE,
+)
 _NCI_HEADER = re.compile(
     r"(?:DISEASE CHARACTERISTICS|PATIENT CHARACTERISTICS|PRIOR\s*/?\s*CONCURRENT THERAPY"
     r"|PRIOR CONCURRENT THERAPY)\s*:?",
@@ -100,6 +106,7 @@ class Item:
     children: list["Item"] = field(default_factory=list)
     combine: Literal["all", "any"] | None = None
     is_group: bool = False
+    section: int = 0  # inclusion sections seen so far: a repeated one is another population
 
 
 @dataclass
@@ -192,6 +199,9 @@ def _header_kind(content: str) -> tuple[Kind, bool] | None:
         return "exclusion", False
     if _INCLUSION_HEADER.fullmatch(c) or _INCLUSION_HEADER.match(c) and c.endswith(":"):
         return "inclusion", False
+    population = _POPULATION_HEADER.fullmatch(c)
+    if population:
+        return population.group("kind").lower(), False
     return None
 
 
@@ -233,6 +243,7 @@ def build_outline(text: str) -> Outline:
     subheader: list[str] = []
     nci = False
     has_headers = False
+    section_no = 0
     section_has_markers = False
     stack: list[Item] = []  # open items, outermost first
     open_lost_group: Item | None = None  # a lead-in without markers collecting its paragraph
@@ -251,6 +262,8 @@ def build_outline(text: str) -> Outline:
         if header is not None and not (seg.marker_type and len(content) > 60):
             kind, nci = header
             has_headers = True
+            if kind == "inclusion" and not nci:
+                section_no += 1
             section = [_collapse(content).rstrip(":")]
             subheader = []
             stack, last, open_lost_group = [], None, None
@@ -291,6 +304,7 @@ def build_outline(text: str) -> Outline:
             outline=section + subheader,
             indent=seg.indent,
             marker_type=seg.marker_type,
+            section=section_no,
         )
         item.combine = _group_combine(item.text)
         item.is_group = item.combine is not None

@@ -21,8 +21,8 @@ def body_ages(text: str, kind: str = "Inclusion") -> list[tuple]:
     return [(a.min_years, a.max_years) for a in iter_atoms(c.expr) if isinstance(a, AgeAtom)]
 
 
-def condition_ages(text: str) -> list[tuple]:
-    c = _criterion(text)
+def condition_ages(text: str, kind: str = "Inclusion") -> list[tuple]:
+    c = _criterion(text, kind)
     return [(a.min_years, a.max_years) for a in iter_atoms(c.applies_if) if isinstance(a, AgeAtom)]
 
 
@@ -128,3 +128,33 @@ def test_up_to_the_birthday():
     c = _criterion("Age ≥ 2 years to ≤ 12 years (11 years, 364 days) at the time of consent")
     [age] = [a for a in iter_atoms(c.expr) if isinstance(a, AgeAtom)]
     assert (age.min_years, age.max_years, age.max_inclusive) == (2, 12, False)
+
+
+def test_an_exclusion_age_qualifying_its_people_is_a_condition():
+    # the rest not read, the age alone would exclude everyone younger than 65
+    text = "Patients younger than 65 years old ,whose estimated glomerular filtration rate (eGFR) were less than 60"
+    assert body_ages(text, "Exclusion") == [] and condition_ages(text, "Exclusion") == [(None, 65)]
+    assert condition_ages("Are >55 years of age AND have cardiovascular disease", "Exclusion") == [(55, None)]
+    # an age alone, or one of several alternatives, is still the rule
+    assert body_ages("Age over 75 or under 18 years or legally dependent", "Exclusion") == [(75, None), (None, 18)]
+    assert body_ages("Patients aged 18-65 who have diabetes") == [(18, 65)]  # inclusions keep their ages
+
+
+def test_a_consent_rule_for_minors_says_who_signs():
+    text = "Subjects or guardian of subjects who are under the age of 18 years must be capable of giving signed informed consent"
+    assert body_ages(text) == [] and condition_ages(text) == [(None, 18)]
+    text = "Able to self sign informed consent, 7 to 17 years of age must be signed by the guardian informed consent"
+    assert condition_ages(text) == [(7, 17)]
+    # an adult age in a consent rule is still required
+    assert body_ages("Patients aged 18 years or older must be able to give informed consent") == [(18, None)]
+
+
+def test_enrolment_order_and_counts_per_age_band_are_no_ages():
+    text = ("The first 2 subjects must be 18 years or older at the time of signing the informed consent. If approved, "
+            "additional subjects may be 6 years or older at the time of signing the informed consent.")
+    assert body_ages(text) == [(6, None)]
+    assert body_ages("Six subjects, three between 7-11 and three between 12-18 years of age, will be included") == []
+
+
+def test_bounds_joined_by_but():
+    assert body_ages("Age greater than or equal to 1 year but less than or equal to 55 years") == [(1, None), (None, 55)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bench.compile_corpus import age_agrees, text_age_bounds
 from criteria_rules import compile_eligibility
-from criteria_rules.ir import TrialFacts
+from criteria_rules.ir import AgeAtom, AtomNode, Criterion, RuleSet, TrialFacts
 
 
 def facts(low, high):
@@ -47,5 +47,11 @@ def test_conditions_are_no_bounds():
 
 
 def test_contradictory_ages_are_a_miss():
-    rs = compile_eligibility("Inclusion Criteria:\n- Age 1 to 55 years\n- Age 56 to 80 years")
+    # (the compiler reads such sibling items as alternatives; the bench must still count
+    # a rule set whose ages rule out every age as a miss)
+    rs = RuleSet(compiler_version="test", criteria=[
+        Criterion(id=f"inc-{n}", kind="inclusion", text="", status="compiled",
+                  expr=AtomNode(atom=AgeAtom(min_years=low, max_years=high)))
+        for n, (low, high) in enumerate([(1, 55), (56, 80)], start=1)
+    ])
     assert age_agrees(facts(1, 80), rs) is False

@@ -64,7 +64,14 @@ _CONDITION_BEFORE = re.compile(
 _SUBGROUP_BEFORE = re.compile(r"\b(?:childbearing|reproductive)\s+(?:potential|age)\s*\(\s*$|\bminors?\s*\(\s*$", re.I)
 # "at least 3 adult patients", "3 patients >= 12 years": enrolment counts of a cohort.
 _COUNT = r"\b(?:at least|at most|a total of)?\s*(?:\d+|two|three|four|five|six|ten)\s+"
-_COUNT_BEFORE = re.compile(_COUNT + r"(?:(?:adult|paediatric|pediatric)\s+)?(?:patients?|subjects?|participants?|children)\s*$", re.I)
+_COUNT_BEFORE = re.compile(
+    _COUNT + r"(?:(?:adult|paediatric|pediatric)\s+)?(?:patients?|subjects?|participants?|children)\s*$"
+    # "the first 2 subjects must be 18 years or older": the order of enrolment, not eligibility
+    r"|\b(?:first|initial)\s+(?:\d+|two|three|four|five|six|ten)\s+(?:patients?|subjects?|participants?)\s+(?:must|will|should|may)\s+be\s*$"
+    # "six subjects, three between 7-11 and three between 12-18 years": counts per age band
+    r"|(?:^|[,;]|\band)\s*(?:\d+|two|three|four|five|six|ten)\s*$",
+    re.I,
+)
 _COUNT_BEFORE_ADULT = re.compile(_COUNT + "$", re.I)
 _AGE_NEAR = re.compile(r"\bage\b|\baged\b", re.I)
 # "adult" is the patient's age when it names the patients ("Adults", "adult male patients",
@@ -82,7 +89,7 @@ _RUN_IN_NUMBER = re.compile(r"^(\d)\.(\d\d)$")
 # "40 - 50 years of age or older": the upper number is no bound.
 _OR_OLDER_AFTER = re.compile(r"^\s*(?:years?\s*)?(?:of\s+age\s*)?(?:or|and)\s+(?:older|above|over|more)\b", re.I)
 # joins two bounds of one age: ">= 12 months and <= 18 years of age", "Age >= 18 years, <= 30 years"
-_BOUND_JOIN = re.compile(r"^\s*(?:of\s+)?(?:,|and|to|-|–)\s*$", re.I)
+_BOUND_JOIN = re.compile(r"^\s*(?:of\s+)?(?:,|and|but|to|-|–)\s*$", re.I)
 _TO_YEARS = {"y": 1.0, "m": 1 / 12, "w": 7 / 365, "d": 1 / 365}
 
 
@@ -148,6 +155,32 @@ def _is_age(text: str, m: re.Match, outline: list[str], before: str) -> bool:
     if _AGE_NEAR.search(before[-30:]):
         return True
     return not re.search(r"\w", before) or bool(_AGE_CONTEXT_BEFORE.search(before))
+
+
+# "Patients younger than 65 whose eGFR ...", "> 55 years of age AND have ...": in an
+# exclusion, an age followed by more about the same people says whom the rest concerns.
+# (For an exclusion, "applies if age" and "age and ..." are the same rule; but when the
+# rest is not read, the age alone would exclude everyone of that age.)
+_QUALIFIED_AFTER = re.compile(
+    r"^\s*(?:years?\s*)?(?:old|of\s+age)?\s*,?\s*(?:who|whose|that|which|and\s+(?:have|has|are|is|with|who))\b", re.I
+)
+# "7 to 17 years of age must be signed by the guardian", "under the age of 18 must be
+# capable of giving signed consent": a consent rule for minors says who signs, not who
+# may enrol.
+_CONSENT_AFTER = re.compile(
+    r"^[^.;]{0,25}?\b(?:must|should|shall|will|need\s+to)\s+(?:also\s+)?(?:be\s+)?"
+    r"(?:signed|capable\s+of\s+giving|able\s+to\s+(?:give|sign|provide)|sign|give|provide)\b[^.;]{0,40}?\b(?:consent|assent|signed)",
+    re.I,
+)
+ADULTHOOD_YEARS = 18
+
+
+def _condition_after(ctx: CriterionContext, f: Found) -> bool:
+    after = ctx.text[f.end : f.end + 120]
+    if ctx.kind == "exclusion" and _QUALIFIED_AFTER.match(after):
+        return True
+    minors = f.atom.max_years is not None and f.atom.max_years <= ADULTHOOD_YEARS
+    return minors and bool(_CONSENT_AFTER.match(after))
 
 
 # a criterion that starts "For paediatric participants:" / "If older than 65:" is a condition
@@ -244,6 +277,9 @@ def extract(ctx: CriterionContext) -> list[Found]:
                 found.append(f)
     if _CONDITION_LABEL.match(text):
         for f in found:  # "For pediatric participants: ... (< 18 years old)"
+            f.role = "applies_if"
+    for f in found:
+        if f.role == "expr" and _condition_after(ctx, f):
             f.role = "applies_if"
     for f in found:
         ctx.claim(f.start, f.end)
