@@ -12,7 +12,8 @@ one, the trials given are the collection.
 
 Every candidate is judged on outcomes alone (:mod:`matching.outcomes`); the full
 explanation (reasons, deciding facts, question ids) is built only for the trials on the
-returned page and those that vote on the next questions.
+returned page; the trials that vote on the next questions give only what the vote reads
+(:mod:`matching.ballots`).
 
 A limit the trial does not give, or a fact the patient did not give, never removes a
 trial. Nothing here logs: profiles are patient data.
@@ -26,6 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from matching.ballots import ballot
 from matching.evaluate import Evaluation, evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
@@ -202,7 +204,8 @@ def match_trials(
     page = candidates[offset: offset + limit]
     # Only the best trials that are not ruled out vote on the questions (matching.questions).
     voters = itertools.islice((c for c in candidates if c.outcome.verdict != "ineligible"), VOTING_TRIALS)
-    questions = next_questions((c.explained(facts) for c in voters), answered=profile.answers.keys(),
+    questions = next_questions((ballot(c.trial, facts, c.outcome.verdict) for c in voters),
+                               answered=profile.answers.keys(),
                                limit=max_questions)
     return MatchResult(
         trials=[_trial_match(c, facts) for c in page],

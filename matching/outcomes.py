@@ -52,6 +52,7 @@ class CriterionPlan:
     unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
     narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial exclusion
     unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
+    text: str = ""  # the criterion as written (matching.ballots quotes it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
                            tuple(child.shape for child in children), combine_any, unread, setting))
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing, setting)
+                         narrowing, setting, criterion.text)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be

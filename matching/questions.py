@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from matching.ballots import Ballot
 from matching.evaluate import Evaluation
 from matching.question_catalog import spec_for
 from matching.results import Question
@@ -36,9 +37,9 @@ def rank_weight(rank: int) -> float:
     return 1.0 / math.log2(rank + 2)
 
 
-def next_questions(ranked: Iterable[Evaluation], *, answered: Iterable[str] = (),
+def next_questions(ranked: Iterable[Evaluation | Ballot], *, answered: Iterable[str] = (),
                    limit: int = MAX_QUESTIONS) -> list[Question]:
-    """Questions for evaluations given in rank order (best first)."""
+    """Questions for evaluations (or their ballots) given in rank order (best first)."""
     skip = set(answered)
     tallies: dict[str, _Tally] = {}
     atoms: dict[str, object] = {}
