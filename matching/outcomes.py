@@ -221,10 +221,11 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
         applies = expr_value(plan.applies_if, facts)
         if applies is False:
             return NOT_APPLICABLE
-    parts: list[Truth] = []
-    if plan.expr is not None:
-        parts.append(expr_value(plan.expr, facts))
+    node = plan.expr
     if plan.children:
+        parts: list[Truth] = []
+        if node is not None:
+            parts.append(expr_value(node, facts))
         dominant = plan.combine_any
         combined: Truth = not dominant
         for child in plan.children:
@@ -235,9 +236,17 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             if value is None:
                 combined = None
         parts.append(combined)
-    if not parts:
+        value: Truth = False if False in parts else None if None in parts else True
+    elif node is None:
         return UNKNOWN
-    value: Truth = False if False in parts else None if None in parts else True
+    elif node[0] == _ATOM:
+        # most criteria are one atom: expr_value inlined
+        found = facts.memo.get(node[1])
+        if found is None:
+            found = evaluate_atom(node[2], facts, node[1])
+        value = found.value
+    else:
+        value = expr_value(node, facts)
     if applies is None:
         # settled only if the same whether or not the criterion applies
         value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
@@ -281,10 +290,13 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     nct_id = trial.nct_id
     shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
     for plan in plans:
-        # the memo lookup inlined: most criteria were already judged for another trial
-        outcome = shared.get(plan.shape) if shared is not None else None
-        if outcome is None:
+        # criterion_outcome inlined: most criteria were already judged for another trial
+        if shared is None:
             outcome = criterion_outcome(plan, nct_id, facts)
+        else:
+            outcome = shared.get(plan.shape)
+            if outcome is None:
+                outcome = shared[plan.shape] = _decide(plan, nct_id, facts)
         if outcome == UNKNOWN:
             unknown += 1
         elif outcome == (NOT_MET if plan.inclusion else MET):
