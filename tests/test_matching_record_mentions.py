@@ -9,10 +9,11 @@ import datetime as dt
 from criteria_rules import compile_eligibility
 from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
-from matching.outcomes import judge_trial, trial_plans, criterion_outcome
+from matching.outcomes import criterion_outcome, trial_plans
 from matching.profile import PatientProfile
 from matching.record_mentions import salient_terms, silence_settles, unmentioned_note
 from matching.trial import TrialSummary
+from test_matching_support import criteria_by_text
 
 AS_OF = dt.date(2024, 1, 1)
 TEXT = """Inclusion Criteria:
@@ -34,15 +35,7 @@ def _profile(note: str | None, complete: bool = True) -> PatientProfile:
 
 
 def _evaluate(profile: PatientProfile):
-    trial = _trial()
-    evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, AS_OF))
-    fast_facts = PatientFacts(profile, AS_OF)
-    fast = [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)]
-    assert fast == [c.outcome for c in evaluation.criteria]  # the fast path agrees
-    outcome = judge_trial(trial, PatientFacts(profile, AS_OF))
-    assert outcome.verdict == evaluation.verdict
-    assert outcome.settled_share == evaluation.summary.settled_share
-    return {c.text: c for c in evaluation.criteria if c.status != "registry"}
+    return criteria_by_text(_trial(), profile, AS_OF)
 
 
 def test_the_criteria_are_unread():

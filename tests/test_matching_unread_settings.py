@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 from criteria_rules import compile_eligibility
-from matching.evaluate import evaluate_trial_detailed
-from matching.facts import PatientFacts
-from matching.outcomes import criterion_outcome, judge_trial, trial_plans
 from matching.profile import Condition, PatientProfile
 from matching.trial import TrialSummary
+from test_matching_support import criteria_by_text
 from matching.unread_settings import unread_setting
 
 AS_OF = dt.date(2024, 1, 1)
@@ -23,14 +21,7 @@ TEXT = """Inclusion Criteria:
 
 
 def _outcomes(profile: PatientProfile) -> dict[str, object]:
-    trial = TrialSummary(nct_id="NCT00000005", rules=compile_eligibility(TEXT))
-    evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, AS_OF))
-    fast_facts = PatientFacts(profile, AS_OF)
-    assert [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)] == [
-        c.outcome for c in evaluation.criteria]
-    fast = judge_trial(trial, PatientFacts(profile, AS_OF))
-    assert (fast.verdict, fast.settled_share) == (evaluation.verdict, evaluation.summary.settled_share)
-    return {c.text: c for c in evaluation.criteria if c.status != "registry"}
+    return criteria_by_text(TrialSummary(nct_id="NCT00000005", rules=compile_eligibility(TEXT)), profile, AS_OF)
 
 
 def _profile(**extra) -> PatientProfile:
