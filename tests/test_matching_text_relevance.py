@@ -1,0 +1,94 @@
+"""Text relevance: pseudo-relevance feedback over the catalog (TermIndex.feedback_terms)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from criteria_rules.ir import Criterion, RuleSet
+from matching import text_relevance
+from matching.engine import match_trials
+from matching.profile import PatientProfile
+from matching.text_relevance import FEEDBACK_WEIGHT, TermIndex, profile_query, terms
+from matching.trial import TrialSummary
+
+AS_OF = dt.date(2025, 6, 1)
+
+
+def trial(nct_id: str, *inclusions: str) -> TrialSummary:
+    criteria = [Criterion(id=f"inc-{n}", kind="inclusion", text=text, status="unsupported")
+                for n, text in enumerate(inclusions, start=1)]
+    return TrialSummary(nct_id=nct_id, overall_status="RECRUITING",
+                        rules=RuleSet(compiler_version="hand", criteria=criteria))
+
+
+# Trials on major depressive disorder: most say "MDD" and "depression"; one says only
+# "depression" (as many records do), one is about something else.
+ABOUT_MDD = [
+    trial("NCT00000001", "Diagnosis of MDD (major depressive disorder), current depressive episode",
+          "Hamilton Depression Rating Scale score of 18 or more"),
+    trial("NCT00000002", "Outpatients with MDD and a current episode of depression lasting 8 weeks",
+          "Montgomery-Asberg Depression Rating Scale of 22 or more"),
+    trial("NCT00000003", "MDD without psychotic features; depression not responding to one antidepressant"),
+]
+ONLY_DEPRESSION = trial("NCT00000004", "Adults with depression",
+                        "Hamilton Depression Rating Scale score of 20 or more")
+KNEE = trial("NCT00000000", "Adults with osteoarthritis of the knee", "Knee pain on most days for 3 months")
+FILLER = [trial(f"NCT0099{n:04d}", f"Adults with condition number {n}", "Able to give consent")
+          for n in range(20)]
+CATALOG = [*ABOUT_MDD, ONLY_DEPRESSION, KNEE, *FILLER]
+MDD_PATIENT = PatientProfile(age_years=40, sex="female", conditions=[{"text": "MDD"}])
+
+
+def test_feedback_finds_a_trial_that_names_the_disease_with_other_words(monkeypatch):
+    query = profile_query(MDD_PATIENT)
+    assert "depress" not in query  # the patient's own word is only "MDD"
+    with_feedback = TermIndex(CATALOG).relevance_of(CATALOG, query)
+    assert with_feedback["NCT00000004"] > 0.1
+    assert with_feedback["NCT00000004"] > with_feedback["NCT00000000"] == 0.0
+    assert min(with_feedback[t.nct_id] for t in ABOUT_MDD) > with_feedback["NCT00000004"]
+
+    monkeypatch.setattr(text_relevance, "FEEDBACK_DOCS", 0)
+    without = TermIndex(CATALOG).relevance_of(CATALOG, query)
+    assert without["NCT00000004"] == 0.0
+    assert without["NCT00000001"] == pytest.approx(with_feedback["NCT00000001"], abs=0.3)
+
+
+def test_feedback_reaches_the_ranking_through_match_trials():
+    result = match_trials(MDD_PATIENT, CATALOG, as_of=AS_OF, limit=5)
+    ranked = [t.nct_id for t in result.trials]
+    assert set(ranked[:3]) == {t.nct_id for t in ABOUT_MDD}
+    assert ranked[3] == "NCT00000004"
+    assert result.trials[3].score.text_relevance > 0
+
+
+def test_feedback_terms_leave_out_numbers_full_weight_terms_and_words_of_a_single_trial():
+    index = TermIndex(CATALOG)
+    query = profile_query(MDD_PATIENT)
+    found = index.feedback_terms(dict.fromkeys(query, 1.0))
+    assert found, "the MDD trials share words"
+    assert not any(ch.isdigit() for term in found for ch in term)
+    assert not set(found) & set(query)
+    assert max(found.values()) == pytest.approx(FEEDBACK_WEIGHT)
+    assert all(0 < w <= FEEDBACK_WEIGHT for w in found.values())
+    assert terms("depression")[0] in found
+    assert terms("psychotic")[0] not in found  # one trial's word only
+    # deterministic, and the expanded query keeps the query's own weights
+    assert index.feedback_terms(dict.fromkeys(query, 1.0)) == found
+    expanded = index.expanded_query(query)
+    assert all(expanded[t] == 1.0 for t in query)
+    assert set(expanded) == set(query) | set(found)
+
+
+def test_feedback_strengthens_a_low_weight_context_word_but_never_past_its_cap():
+    index = TermIndex(CATALOG)
+    depression = terms("depression")[0]
+    expanded = index.expanded_query({"mdd": 1.0, depression: 0.2})
+    assert 0.2 < expanded[depression] <= FEEDBACK_WEIGHT
+
+
+def test_no_feedback_without_a_match_or_without_trials():
+    assert TermIndex(CATALOG).feedback_terms({"sarcoidosi": 1.0}) == {}
+    assert TermIndex([]).feedback_terms({"mdd": 1.0}) == {}
+    assert TermIndex([]).relevance({"mdd": 1.0}).tolist() == []
