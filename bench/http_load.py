@@ -2,7 +2,11 @@
 
 Used by ``eligo bench speed`` (``bench.speed``); runs on its own too:
 
-    python -m bench.http_load --url http://127.0.0.1:8800 --duration 30 --concurrency 8
+    python -m bench.http_load --url http://127.0.0.1:8800 --duration 30 --concurrency 8 [--server-pid PID]
+
+With ``--server-pid`` (the pid of ``eligo serve``) it also reports the workers' CPU time
+in the timed window per request (``server_cpu_ms_per_match``) and the matches per second
+that implies on 2 idle cores: a figure that does not depend on how busy the machine is.
 
 Closed-loop load: ``concurrency`` clients each send the next request as soon as the last
 one answered, for ``duration`` seconds or until ``max_requests`` were sent, whichever
@@ -42,6 +46,7 @@ class LoadResult:
     error_samples: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    client_cpu_seconds: float = 0.0  # the load generator's own CPU time (it parses every response)
 
     @property
     def throughput(self) -> float:
@@ -95,11 +100,12 @@ async def run_load(base_url: str, bodies: Sequence[dict], *, duration: float, co
     state = {"next": 0}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         deadline = started + duration
         await asyncio.gather(*(_client_loop(client, path, bodies, state, result, deadline, max_requests)
                                for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+        result.client_cpu_seconds = time.process_time() - cpu_started
     return result
 
 
@@ -114,14 +120,7 @@ class Server:
     log_path: Path
 
     def worker_pids(self) -> list[int]:
-        """The serving processes: the children of the supervisor (or itself with one worker)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        try:
-            pids = [int(p) for p in children.read_text().split()]
-        except OSError:
-            pids = []
-        # uvicorn's supervisor also starts a multiprocessing resource tracker: skip tiny ones.
-        return [pid for pid in pids if rss_kib(pid, "VmRSS") > 100 * 1024] or [self.process.pid]
+        return serving_pids(self.process.pid)
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.process.poll() is None:
@@ -131,6 +130,59 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.terminate()
                 self.process.wait(10)
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (``/proc/<pid>/stat`` utime + stime),
+    in seconds; 0 if the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    # the command name (field 2) may hold spaces and parentheses: split after its last ")"
+    fields = stat[stat.rindex(")") + 2:].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class ServerCpu:
+    """Server CPU time spent on a timed window of load, per request served: a figure that
+    does not depend on how busy the machine is (unlike matches per second)."""
+
+    cpu_seconds: float
+    requests: int
+
+    @property
+    def ms_per_request(self) -> float:
+        return 1000 * self.cpu_seconds / self.requests if self.requests else 0.0
+
+    def ceiling_per_second(self, cores: int = 2) -> float:
+        """Requests per second ``cores`` idle cores could serve at this cost (0 if unknown)."""
+        return 1000 * cores / self.ms_per_request if self.ms_per_request else 0.0
+
+
+def cpu_seconds_of(pids: Sequence[int]) -> dict[int, float]:
+    return {pid: process_cpu_seconds(pid) for pid in pids}
+
+
+def server_cpu(before: dict[int, float], after: dict[int, float], requests: int) -> ServerCpu:
+    """CPU the processes in ``before`` used between the two readings (a process that died
+    in between counts for nothing, so a restarted worker cannot make the figure negative)."""
+    used = sum(max(0.0, after.get(pid, 0.0) - start) for pid, start in before.items() if pid in after)
+    return ServerCpu(cpu_seconds=used, requests=requests)
+
+
+def serving_pids(supervisor: int) -> list[int]:
+    """The serving processes of ``eligo serve``: the children of the supervisor (or the
+    supervisor itself with one worker)."""
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+    try:
+        pids = [int(p) for p in children.read_text().split()]
+    except OSError:
+        pids = []
+    # uvicorn's supervisor also starts a multiprocessing resource tracker: skip tiny ones.
+    return [pid for pid in pids if rss_kib(pid, "VmRSS") > 100 * 1024] or [supervisor]
 
 
 def rss_kib(pid: int, field_name: str = "VmHWM") -> int:
@@ -155,11 +207,12 @@ def serve_command(port: int, workers: int) -> list[str]:
     same application factory (the same app, workers and all)."""
     probe = subprocess.run([*eligo_command(), "serve", "--help"], capture_output=True, text=True)
     if probe.returncode == 0 and "--workers" in probe.stdout:
+        quiet = ["--no-access-log"] if "--no-access-log" in probe.stdout else []
         return [*eligo_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers), "--log-level", "warning"]
+                "--workers", str(workers), "--log-level", "warning", *quiet]
     return [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-            "--timeout-worker-healthcheck", "120"]
+            "--timeout-worker-healthcheck", "120", "--no-access-log"]
 
 
 def start_server(database_url: str, *, port: int, workers: int, log_dir: Path,
@@ -195,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=20_000)
+    parser.add_argument("--server-pid", type=int,
+                        help="pid of `eligo serve`: report its workers' CPU time per match (load-independent)")
     args = parser.parse_args(argv)
     if args.bodies:
         bodies = json.loads(args.bodies.read_text())
@@ -202,17 +257,31 @@ def main(argv: list[str] | None = None) -> int:
         from bench.speed import request_bodies
 
         bodies = request_bodies()
+    pids = serving_pids(args.server_pid) if args.server_pid else []
+    before = cpu_seconds_of(pids)
     try:
         result = asyncio.run(run_load(args.url, bodies, duration=args.duration, concurrency=args.concurrency,
                                       max_requests=args.max_requests))
     except LoadError as error:
         print(error, file=sys.stderr)
         return 2
+    cpu = server_cpu(before, cpu_seconds_of(pids), result.ok + result.errors)
     for sample in result.error_samples:
         print("error:", sample, file=sys.stderr)
-    print(f"http_rps={result.throughput:.1f} http_p50_ms={percentile(result.latencies_ms, 0.5):.1f} "
-          f"http_p95_ms={percentile(result.latencies_ms, 0.95):.1f} http_ok={result.ok} http_errors={result.errors}")
+    print(" ".join(f"{key}={value}" for key, value in load_figures(result, cpu if pids else None).items()))
     return 1 if result.errors else 0
+
+
+def load_figures(result: LoadResult, cpu: ServerCpu | None) -> dict[str, str]:
+    """The key=value figures of one load run (server CPU only when the server's pid is known)."""
+    figures = {"http_rps": f"{result.throughput:.1f}", "http_p50_ms": f"{percentile(result.latencies_ms, 0.5):.1f}",
+               "http_p95_ms": f"{percentile(result.latencies_ms, 0.95):.1f}", "http_ok": str(result.ok),
+               "http_errors": str(result.errors),
+               "client_cpu_ms_per_match": f"{1000 * result.client_cpu_seconds / max(1, result.sent):.1f}"}
+    if cpu is not None:
+        figures.update(server_cpu_ms_per_match=f"{cpu.ms_per_request:.1f}",
+                       http_ceiling_rps_2cores=f"{cpu.ceiling_per_second(2):.1f}")
+    return figures
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ What it does, in order:
    trials imported and compiled with the CLI (``eligo import --no-compile`` then
    ``eligo recompile --workers``, timed), ``eligo serve --workers 2`` on 127.0.0.1, a
    warm-up, then closed-loop load (``bench.http_load``) for ``--http-duration`` seconds,
-   bounded by ``--http-max-requests``; zero errors allowed.
+   bounded by ``--http-max-requests``; zero errors allowed. Also the workers' CPU time
+   (``/proc/<pid>/stat``) in the timed window per request, ``server_cpu_ms_per_match``, and
+   the ceiling it implies on 2 idle cores: unlike matches per second on a shared machine,
+   it does not depend on what else runs.
 
 Prints a table and, last, one ``key=value`` line. No timing here is an assertion: the
 figures depend on the machine and on what else runs on it (the load average is printed).
@@ -445,12 +448,19 @@ class HttpResult:
     concurrency: int
     worker_peak_mib: list[float]
     server_command: str
+    server_cpu_ms: float = 0.0  # the workers' CPU time in the timed window per request: load-independent
+    client_cpu_ms: float = 0.0  # the load generator's, per request (same machine)
+
+    @property
+    def ceiling_2_cores(self) -> float:
+        """Matches per second two idle cores could serve at ``server_cpu_ms`` each."""
+        return 2000 / self.server_cpu_ms if self.server_cpu_ms else 0.0
 
 
 def run_http(corpus: Path, args, log=print) -> HttpResult:
     import asyncio
 
-    from bench.http_load import rss_kib, run_load, start_server
+    from bench.http_load import cpu_seconds_of, rss_kib, run_load, server_cpu, start_server
 
     url = prepare_bench_database(args.pg_url, args.pg_database, args.fresh_db)
     env = {"DATABASE_URL": url}
@@ -477,9 +487,12 @@ def run_http(corpus: Path, args, log=print) -> HttpResult:
             if slowest <= 4 * median or time.perf_counter() > deadline:
                 break
         log(f"HTTP: {args.http_duration:.0f}s of load, {args.http_concurrency} concurrent clients ...")
+        workers = server.worker_pids()
+        before = cpu_seconds_of(workers)
         result = asyncio.run(run_load(server.url, bodies, duration=args.http_duration,
                                       concurrency=args.http_concurrency, max_requests=args.http_max_requests))
-        peaks = [round(rss_kib(pid) / 1024, 1) for pid in server.worker_pids()]
+        cpu = server_cpu(before, cpu_seconds_of(workers), result.ok + result.errors)
+        peaks = [round(rss_kib(pid) / 1024, 1) for pid in workers]
     finally:
         server.stop()
     return HttpResult(
@@ -487,7 +500,8 @@ def run_http(corpus: Path, args, log=print) -> HttpResult:
         recompile_output=recompile_output.strip().splitlines()[-1] if recompile_output.strip() else "",
         rps=result.throughput, p50=percentile(result.latencies_ms, 0.5), p95=percentile(result.latencies_ms, 0.95),
         ok=result.ok, errors=result.errors, error_samples=result.error_samples, seconds=result.seconds,
-        concurrency=args.http_concurrency, worker_peak_mib=peaks, server_command=" ".join(server.command[-9:]),
+        concurrency=args.http_concurrency, worker_peak_mib=peaks, server_command=" ".join(server.command[-10:]),
+        server_cpu_ms=cpu.ms_per_request, client_cpu_ms=1000 * result.client_cpu_seconds / max(1, result.sent),
     )
 
 
@@ -657,6 +671,9 @@ def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now
         table.add_row(f"HTTP POST /v1/match at {http.trials:,}", f"{http.rps:.1f} matches/s",
                       f"p50 {http.p50:.0f} ms, p95 {http.p95:.0f} ms, {http.ok} ok, {http.errors} errors, "
                       f"{http.concurrency} clients, {http.seconds:.0f}s")
+        table.add_row("  server CPU per match", f"{http.server_cpu_ms:.1f} ms",
+                      f"workers' CPU time in the timed window / requests; ceiling on 2 idle cores "
+                      f"{http.ceiling_2_cores:.0f} matches/s; load generator {http.client_cpu_ms:.1f} ms per match")
         table.add_row("  import + recompile (CLI)", f"{http.import_seconds:.0f}s + {http.recompile_seconds:.0f}s",
                       http.recompile_output)
         table.add_row("  worker peak RSS", ", ".join(f"{m:.0f}" for m in http.worker_peak_mib) + " MiB",
@@ -678,7 +695,9 @@ def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now
         values[f"settled_mb_{probe['size']}{suffix}"] = f"{probe['rss_mib']:.0f}"
     if http is not None:
         values.update(http_trials=str(http.trials), http_rps=f"{http.rps:.1f}", http_p50_ms=f"{http.p50:.0f}",
-                      http_p95_ms=f"{http.p95:.0f}", http_errors=str(http.errors))
+                      http_p95_ms=f"{http.p95:.0f}", http_errors=str(http.errors),
+                      server_cpu_ms_per_match=f"{http.server_cpu_ms:.1f}",
+                      http_ceiling_rps_2cores=f"{http.ceiling_2_cores:.0f}")
     values["load_avg"] = f"{load_before[0]:.1f}"
     values["seconds"] = f"{seconds:.0f}"
     print(" ".join(f"{key}={value}" for key, value in values.items()), flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 
@@ -99,3 +100,35 @@ def test_trec_error_types_name_why_a_pair_is_misplaced():
     weak = Ranked("NCT4", "possibly_eligible", relevance=0.2, score=0.2, text_relevance=0.1)
     assert "weak text match" in classify(weak, 1, False, [off_topic])
     assert classify(weak, 1, False, [off_topic]).startswith("excluded below not relevant")
+
+
+def test_server_cpu_reads_a_real_process_and_divides_by_requests():
+    """``bench.http_load``'s load-independent figure: CPU a process used between two
+    readings of /proc/<pid>/stat, per request. A child that spins for ~0.3 s of CPU."""
+    import subprocess
+    import sys
+
+    from bench.http_load import ServerCpu, cpu_seconds_of, process_cpu_seconds, server_cpu
+
+    spinner = subprocess.Popen([sys.executable, "-c", "import sys,time\nsys.stdin.readline()\n"
+                                "t=time.process_time()\nwhile time.process_time()-t<0.3: pass\nsys.stdin.readline()"],
+                               stdin=subprocess.PIPE, text=True)
+    try:
+        before = cpu_seconds_of([spinner.pid])
+        spinner.stdin.write("go\n")
+        spinner.stdin.flush()
+        deadline = time.monotonic() + 60
+        while process_cpu_seconds(spinner.pid) - before[spinner.pid] < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cpu = server_cpu(before, cpu_seconds_of([spinner.pid]), requests=10)
+    finally:
+        spinner.stdin.write("done\n")
+        spinner.stdin.flush()
+        spinner.wait(30)
+    assert 0.28 <= cpu.cpu_seconds <= 0.6
+    assert cpu.ms_per_request == pytest.approx(100 * cpu.cpu_seconds)  # 1000 ms / 10 requests
+    assert cpu.ceiling_per_second(2) == pytest.approx(2000 / cpu.ms_per_request)
+    assert process_cpu_seconds(spinner.pid) == 0.0  # gone: read as nothing, not an error
+    # a worker that died (or was replaced) between readings adds nothing, never a negative
+    assert server_cpu({1: 5.0, 2: 3.0}, {1: 6.5}, requests=3) == ServerCpu(cpu_seconds=1.5, requests=3)
+    assert ServerCpu(0.0, 0).ms_per_request == 0.0 and ServerCpu(0.0, 0).ceiling_per_second() == 0.0
