@@ -5,7 +5,10 @@
 - ``note_lines`` adds sentence starts at line breaks (history lists, numbered notes);
 - ``note_concepts`` marks conditions, procedures, medications and status words as
   ``doc.ents`` (phrase matches from ``note_vocab``, the drug-name recogniser, and a
-  suffix rule for procedures), each span carrying its ``Term`` in ``span._.term``;
+  suffix rule for procedures), each span carrying its ``Term`` in ``span._.term``.
+  Phrases match as written (case aside) and also through their word forms
+  (``note_wordforms``: "ST-segment elevations" is the vocabulary's "ST segment
+  elevation", "rashes" a "rash");
 - medspaCy ConText then flags each entity negated / historical / family / hypothetical /
   uncertain, with the rules in ``note_context``.
 
@@ -25,6 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from matching import note_terms
+from matching.note_wordforms import WordFormMatcher
 from matching.note_context import context_rules
 from matching.note_vocab import (CONDITION, MEDICATION, PROCEDURE, Term, Vocabulary,
                                  load_vocabulary)
@@ -77,6 +81,7 @@ class ConceptMarker:
     def __init__(self, nlp: Language):
         self.vocab = load_vocabulary()
         self.lower, self.exact = _phrase_matchers(nlp, self.vocab)
+        self.forms = WordFormMatcher(nlp.tokenizer, self.vocab.lower)
         from drug_named_entity_recognition import find_drugs
 
         self._find_drugs = find_drugs
@@ -87,6 +92,10 @@ class ConceptMarker:
             span = doc[start:end]
             term = self.vocab.lower.get(_span_key(span).lower())
             spans.append(self._labelled(span, term))
+        matched = {(s.start, s.end) for s in spans if s is not None}
+        for start, end, term in self.forms(doc):
+            if (start, end) not in matched:  # a phrase as written keeps its own term
+                spans.append(self._labelled(doc[start:end], term))
         for _, start, end in self.exact(doc):
             span = doc[start:end]
             spans.append(self._labelled(span, self.vocab.exact.get(_span_key(span))))

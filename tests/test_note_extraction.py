@@ -36,6 +36,23 @@ def test_age_and_sex_forms(note, age, sex):
     assert profile.sex == sex
 
 
+@pytest.mark.parametrize("note, name", [
+    ("The ECG showed ST-segment elevations in V1 to V3.", "ST segment elevation"),
+    ("Exam found two small abscesses on the thigh.", "abscess"),
+    ("She has had recurrent Urinary-tract infections.", "urinary tract infection"),
+])
+def test_phrases_match_through_hyphens_and_plurals(note, name):
+    found = condition(read(note), name)
+    assert found.present
+
+
+def test_word_forms_keep_negation_and_do_not_invent_phrases():
+    result = read("He denies ST-segment elevations. The segment-wise review was normal.")
+    assert not condition(result, "ST segment elevation").present
+    assert all("segment" not in (c.text or "") or c.text == "ST segment elevation"
+               for c in result.profile.conditions)
+
+
 def test_negated_mentions_are_explicit_no():
     result = read("55 yo woman. She denies smoking, diabetes. No history of HIV.")
     assert condition(result, "tobacco").present is False
