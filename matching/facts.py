@@ -777,7 +777,33 @@ def _breastfeeding(atom, facts: PatientFacts) -> AtomFinding:
                  absent_counts=True, male_means_no=True)
 
 
+# Ages between which a woman's complete record that names no menopause, sterilisation or
+# hysterectomy describes a woman who could become pregnant, and from which it describes one
+# past the menopause (its usual age is 45-55; menarche is before 15 nearly always).
+_FERTILE_YEARS = (15, 45)
+_MENOPAUSE_PASSED = 55
+
+
+def _childbearing_by_age(atom, facts: PatientFacts) -> AtomFinding | None:
+    """A complete record's silence on what ends fertility, read with the woman's age."""
+    profile = facts.profile
+    age = profile.age_on(facts.as_of)
+    if not profile.absent_means_no or profile.sex != "female" or age is None:
+        return None
+    years = _num(math.floor(age))
+    if _FERTILE_YEARS[0] <= age < _FERTILE_YEARS[1]:
+        return _found(atom, True, f"You are a woman of {years} and your record "
+                           "mentions no menopause or sterilisation, so you could become pregnant.")
+    if age >= _MENOPAUSE_PASSED:
+        return _found(atom, False, f"You are a woman of {years}, past the age of menopause.")
+    return None
+
+
 def _childbearing(atom, facts: PatientFacts) -> AtomFinding:
+    if facts.profile.childbearing_potential is None and facts.answer(question_id_for_atom(atom)) is _MISSING:
+        by_age = _childbearing_by_age(atom, facts)
+        if by_age is not None:
+            return by_age
     return _flag(atom, facts, facts.profile.childbearing_potential,
                  yes="You told us you could become pregnant.", no="You told us you cannot become pregnant.",
                  unknown="We do not know whether you could become pregnant.", absent_counts=False,

@@ -295,6 +295,29 @@ def test_childbearing_contraception_consent():
     assert value(ConsentAtom(), answers={"q:consent": "no"}) is False
 
 
+@pytest.mark.parametrize("age, complete, expected", [
+    (36, True, True),    # a complete record of a woman of 36 names no menopause or sterilisation
+    (15, True, True),
+    (44.9, True, True),
+    (50, True, None),    # around the menopause: the age alone does not say
+    (12, True, None),    # menarche may not have come yet
+    (62, True, False),   # past the age of menopause
+    (36, False, None),   # a profile that is not a complete record: silence is unknown
+    (62, False, None),
+])
+def test_childbearing_potential_from_a_complete_records_silence_and_age(age, complete, expected):
+    assert value(ChildbearingPotentialAtom(), sex="female", age_years=age, absent_means_no=complete) is expected
+
+
+def test_a_stated_childbearing_status_beats_the_age():
+    assert value(ChildbearingPotentialAtom(), sex="female", age_years=36, absent_means_no=True,
+                 childbearing_potential=False) is False
+    assert value(ChildbearingPotentialAtom(), sex="female", age_years=36, absent_means_no=True,
+                 answers={"q:childbearing_potential": "no"}) is False
+    assert value(ChildbearingPotentialAtom(), sex="male", age_years=36, absent_means_no=True) is False
+    assert "36" in judge(ChildbearingPotentialAtom(), sex="female", age_years=36, absent_means_no=True).reason
+
+
 def test_compliance_is_said_or_answered_never_inferred_from_silence():
     assert value(ComplianceAtom(), will_comply=True) is True
     assert value(ComplianceAtom(), will_comply=False) is False
