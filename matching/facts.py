@@ -22,7 +22,7 @@ import json
 import math
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from criteria_rules.ir import Window
 from matching import concepts
+from matching.derived_conditions import derive_conditions
 from matching.logic import Truth, or3
 from matching.profile import Condition, LabResult, Medication, PatientProfile, Procedure
 from matching.question_catalog import question_id_for_atom
@@ -120,7 +121,9 @@ class PatientFacts:
         self.as_of = as_of
         self.answers = profile.answers
         self.criterion_answers = any(key.startswith("q:criterion:") for key in profile.answers)
-        self.conditions = [_item(c, c.text, c.code) for c in profile.conditions]
+        self.conditions = [_item(c, c.text, c.code) for c in profile.conditions] + [
+            replace(_item(d.condition, d.condition.text, None), name=d.label)
+            for d in derive_conditions(profile, as_of)]  # "anemia (hemoglobin 8.9 g/dL, below 12 g/dL)"
         self.procedures = [_item(p, p.text, p.code) for p in profile.procedures]
         self.medications = [_item(m, m.text, m.code) for m in profile.medications]
         self.allergies = [_item(a, a.text, a.code) for a in profile.allergies]
