@@ -9,9 +9,14 @@ for an *exclusion* only, with the record's own text (``PatientProfile.record_tex
 - the criterion's salient terms are its content words: lower case, English and eligibility
   boilerplate dropped (``data/record_mention_stop_words.txt``: "patient", "history",
   "investigator", "opinion", "significant" ...), numbers dropped, Snowball-stemmed;
-- the record mentions the criterion if any salient stem occurs among the record's stems,
-  or any lexicon concept named in the criterion (``criteria_rules.terminology``, curated
-  synonyms: "heart attack" for "myocardial infarction") is named in the record;
+- the criterion's phrases are its runs of consecutive salient terms ("Chest tubes",
+  "umbilical level", "motor vehicle collision"): what lies between two stop words;
+- the record mentions the criterion if it has most (more than half) of the stems of one
+  of its phrases: "chest tubes" is not mentioned by a "chest x-ray", "injured child ...
+  motor vehicle collision" not by "the child", but "marathon training programme" is by
+  "training for a marathon"; or if any lexicon concept named in the criterion
+  (``criteria_rules.terminology``, curated synonyms: "heart attack" for "myocardial
+  infarction") is named in the record;
 - no mention: not triggered, the reason naming the terms; any mention: still unknown.
 - a criterion with no salient terms at all (a pure judgement clause: "any condition that
   in the opinion of the investigator would interfere") is not triggered under a complete
@@ -46,11 +51,14 @@ _DATA = Path(__file__).parent / "data"
 _STOP_FILE = _DATA / "record_mention_stop_words.txt"
 _MEASUREMENT_FILE = _DATA / "record_silence_measurement_words.txt"
 _UNRECORDED_FILE = _DATA / "record_silence_unrecorded_words.txt"
-# A threshold: a comparator sign, or comparator words, before a number.
+# A threshold: a comparator sign, or comparator words, before a number (in digits or words:
+# "greater than five times the upper limit of normal").
+_NUMBER = r"(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|double)\b)"
 _THRESHOLD = re.compile(
-    r"[<>≤≥]\s*=?\s*\d|\b(?:less|more|greater|fewer|lower|higher|other)\s+than\s+(?:or\s+equal\s+to\s+)?\d"
-    r"|\b(?:below|above|exceeding|exceeds|over|under|at\s+least|at\s+most|up\s+to)\s+\d", re.I)
+    r"[<>≤≥]\s*=?\s*\d|\b(?:less|more|greater|fewer|lower|higher|other)\s+than\s+(?:or\s+equal\s+to\s+)?" + _NUMBER
+    + r"|\b(?:below|above|exceeding|exceeds|over|under|at\s+least|at\s+most|up\s+to)\s+" + _NUMBER, re.I)
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:['-][a-z0-9]+)*")
+_PUNCTUATION = re.compile(r"[^a-z0-9'\s-]+")
 _STEMMER = SnowballStemmer("english")
 MAX_TERMS_SHOWN = 6
 
@@ -111,6 +119,29 @@ def salient_terms(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out.items())
 
 
+@lru_cache(maxsize=50_000)
+def salient_phrases(text: str) -> tuple[tuple[str, ...], ...]:
+    """The stems of each run of consecutive salient terms, in order (module docs).
+
+    A stop word, a short word or punctuation other than a hyphen ends a run."""
+    stops = stop_words()
+    runs: list[list[str]] = [[]]
+    plain = unicodedata.normalize("NFKD", (text or "").lower()).encode("ascii", "ignore").decode("ascii")
+    for piece in _PUNCTUATION.split(plain):
+        for word in _TOKEN.findall(piece):
+            stem = _stem(word)
+            if (len(word) < 3 and not word.isupper()) or word in stops or stem in stops:
+                runs.append([])
+            else:
+                runs[-1].append(stem)
+        runs.append([])
+    return tuple(dict.fromkeys(tuple(run) for run in runs if run))
+
+
+def _mostly_in(phrase: tuple[str, ...], stems: frozenset[str]) -> bool:
+    return 2 * sum(stem in stems for stem in phrase) > len(phrase)
+
+
 def _concepts(text: str) -> frozenset[str]:
     norm = normalise_term(text or "")
     if not norm:
@@ -162,7 +193,7 @@ def unmentioned_note(text: str, record_text: str) -> str | None:
         return ("The criterion names nothing specific the record could mention; as a complete "
                 "record, what it does not mention counts as absent.")
     stems, concepts = _record_index(record_text)
-    if any(stem in stems for stem, _ in terms):
+    if any(_mostly_in(phrase, stems) for phrase in salient_phrases(text)):
         return None
     if criterion_concepts(text) & concepts:
         return None

@@ -11,7 +11,7 @@ from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.outcomes import criterion_outcome, trial_plans
 from matching.profile import PatientProfile
-from matching.record_mentions import salient_terms, silence_settles, unmentioned_note
+from matching.record_mentions import salient_phrases, salient_terms, silence_settles, unmentioned_note
 from matching.trial import TrialSummary
 from test_matching_support import criteria_by_text
 
@@ -145,3 +145,35 @@ def test_subjects_a_record_does_not_state_stay_unknown():
 
 def test_accents_do_not_split_words():
     assert [w for _, w in salient_terms("Affiliation à la Sécurité sociale")][-2:] == ["securite", "sociale"]
+
+
+# --- a mention names a whole phrase ---------------------------------------------------------------
+
+def test_phrases_are_runs_of_salient_words():
+    assert salient_phrases("Chest tubes") == (("chest", "tube"),)
+    assert salient_phrases("Fibroid that is more than 50% sub-mucosal, or hysteroscopically resectable") == (
+        ("fibroid",), ("sub-mucos",), ("hysteroscop", "resect"))
+
+
+def test_a_word_shared_with_the_record_is_not_a_mention_of_the_phrase():
+    # "chest" from the chest x-ray, "child" from "the child": the subject itself is absent
+    note = "An 8-year-old boy fell off his bike. The child was drowsy. A chest x-ray was clear."
+    assert unmentioned_note("Chest tubes", note) is not None
+    assert unmentioned_note("Incidents where the injured child was involved in a motor vehicle collision", note) is not None
+
+
+def test_a_phrase_the_record_has_mostly_is_a_mention():
+    note = "A 36-year-old woman. Ultrasound suggests fibroid degeneration; she has chest tubes in place."
+    assert unmentioned_note("Five or more fibroids, bigger than 3cm diameter, each", note) is None
+    assert unmentioned_note("Chest tubes", note) is None
+    assert unmentioned_note("Uterine fibroid embolisation programme", note) is not None  # 1 of 4 words
+    assert unmentioned_note("Fibroid degeneration programme", note) is None  # 2 of 3 words
+
+
+def test_thresholds_in_words_and_multiples_of_normal_are_measurements():
+    assert not silence_settles("ALT, AST or total bilirubin greater than five times the upper limit of normal")
+    assert not silence_settles("Alkaline phosphatase exceeding twice the upper limit of normal")
+
+
+def test_marital_status_and_sexual_history_are_not_what_a_record_states():
+    assert not silence_settles("are not married AND report never having had sexual intercourse")
