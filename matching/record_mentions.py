@@ -183,9 +183,11 @@ def silence_settles(text: str) -> bool:
     return True
 
 
-def unmentioned_note(text: str, record_text: str) -> str | None:
+def unmentioned_note(text: str, record_text: str, *, any_word: bool = False) -> str | None:
     """The reason an unread exclusion is not triggered, or None if the record mentions it
-    or its silence cannot settle it."""
+    or its silence cannot settle it. ``any_word``: one salient word in the record is a
+    mention (for a short qualifying phrase, :mod:`matching.unread_qualifiers`, where a
+    missed mention would clear a triggered exclusion)."""
     if not silence_settles(text):
         return None
     terms = salient_terms(text)
@@ -193,6 +195,8 @@ def unmentioned_note(text: str, record_text: str) -> str | None:
         return ("The criterion names nothing specific the record could mention; as a complete "
                 "record, what it does not mention counts as absent.")
     stems, concepts = _record_index(record_text)
+    if any_word and any(stem in stems for stem, _ in terms):
+        return None
     if any(_mostly_in(phrase, stems) for phrase in salient_phrases(text)):
         return None
     if criterion_concepts(text) & concepts:
@@ -203,4 +207,4 @@ def unmentioned_note(text: str, record_text: str) -> str | None:
             f"mention counts as absent.")
 
 
-__all__ = ["salient_terms", "unmentioned_note", "applies", "stop_words", "silence_settles"]
+__all__ = ["salient_terms", "salient_phrases", "unmentioned_note", "applies", "stop_words", "silence_settles"]

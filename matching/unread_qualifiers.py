@@ -90,7 +90,7 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
 
 def _phrase_value(phrase: str, profile) -> Truth:
     if record_mentions.applies(profile, inclusion=False) and record_mentions.salient_terms(phrase) \
-            and record_mentions.unmentioned_note(phrase, profile.record_text) is not None:
+            and record_mentions.unmentioned_note(phrase, profile.record_text, any_word=True) is not None:
         return False
     return None
 
