@@ -167,7 +167,7 @@ def match_trials(
     include_healthy = (profile.healthy_volunteer is True if include_healthy_volunteer_trials is None
                        else include_healthy_volunteer_trials)
     facts = PatientFacts(profile, as_of)
-    topics = patient_topics(profile)
+    topics = patient_topics(profile, context_text)
     origin = locate_patient(profile.location)
     max_km = profile.location.max_distance_km if profile.location else None
 

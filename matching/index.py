@@ -160,10 +160,11 @@ class CandidateIndex:
         return mask
 
     # ---------------------------------------------------------------- relevance
-    def relevance_scores(self, profile: PatientProfile) -> np.ndarray:
-        """Approximate ``matching.relevance`` for every trial at once (0..1)."""
+    def relevance_scores(self, profile: PatientProfile, note: str | None = None) -> np.ndarray:
+        """Approximate ``matching.relevance`` for every trial at once (0..1); ``note`` as
+        :func:`matching.relevance.patient_topics` reads it."""
         missing = np.ones(self.size, dtype=np.float64)
-        for topic in patient_topics(profile):
+        for topic in patient_topics(profile, note):
             best = np.zeros(self.size, dtype=np.float64)
             for concept_id in topic.closure:
                 postings = self._postings.get(f"c:{concept_id}")
@@ -191,7 +192,7 @@ class CandidateIndex:
         passing = np.flatnonzero(mask)
         if len(passing) > limit:
             text = self.text.relevance(query_terms(profile, query_text, context_text))
-            mixed = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile)
+            mixed = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * self.relevance_scores(profile, context_text)
             # as matching.rank: a record naming no topic is judged on its text alone
             scores = np.where(self._names_topic, mixed, text)[passing]
             # highest score first, then catalog (nct_id) order: deterministic

@@ -92,3 +92,40 @@ def test_no_feedback_without_a_match_or_without_trials():
     assert TermIndex(CATALOG).feedback_terms({"sarcoidosi": 1.0}) == {}
     assert TermIndex([]).feedback_terms({"mdd": 1.0}) == {}
     assert TermIndex([]).relevance({"mdd": 1.0}).tolist() == []
+
+
+# --------------------------------------------------------------------------- the note's diagnoses as topics
+
+ACROMEGALY_NOTE = ("34-year-old man, a known case of Acromegaly, presents with headaches and joint pain. "
+                   "He denies visual loss.")
+
+
+def test_a_diagnosis_the_extractor_missed_counts_for_concept_relevance():
+    from matching.note import extract_profile
+    from matching.relevance import DIAGNOSIS_TOPIC_WEIGHT, patient_topics, relevance
+
+    extracted = extract_profile(ACROMEGALY_NOTE, as_of=AS_OF)
+    assert not any("acromegaly" in (c.text or "").lower() for c in extracted.profile.conditions)
+    about = TrialSummary(nct_id="NCT00000100", brief_title="Pasireotide in acromegaly", conditions=("Acromegaly",))
+    other = TrialSummary(nct_id="NCT00000101", brief_title="Drug X in gout", conditions=("Gout",))
+    assert relevance(about, patient_topics(extracted.profile)) == 0.0
+    with_note = patient_topics(extracted.profile, ACROMEGALY_NOTE)
+    assert relevance(about, with_note) == pytest.approx(DIAGNOSIS_TOPIC_WEIGHT * 0.9 * 1.0, abs=0.01)
+    assert relevance(other, with_note) == 0.0
+    # the engine passes the note (context_text) to both parts of relevance
+    result = match_trials(extracted.profile, [other, about, *FILLER], as_of=AS_OF, limit=2,
+                          context_text=ACROMEGALY_NOTE)
+    assert result.trials[0].nct_id == "NCT00000100"
+    assert result.trials[0].score.concept_relevance > 0.4
+
+
+def test_a_diagnosis_phrase_the_profile_already_names_is_not_counted_twice():
+    from matching.relevance import note_topics, patient_topics
+
+    profile = PatientProfile(age_years=50, sex="male", conditions=[{"text": "sickle cell disease"}])
+    note = "Known case of sickle cell disease with severe bone pain. Father was diagnosed with gout."
+    known = patient_topics(profile)
+    assert note_topics(note, known) == []  # the same concept; the father's gout is not the patient's
+    assert len(patient_topics(profile, note)) == len(known)
+    assert [t.words for t in note_topics("Diagnosed with Wilson disease last year.", known)] == [
+        frozenset({"wilson"})]
