@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching import record_mentions, unread_qualifiers
+from matching import record_mentions, trial_subject, unread_qualifiers
 from matching.evaluate import answer_bool
 from matching.facts import PatientFacts, evaluate_atom
 from matching.logic import Truth
@@ -53,8 +53,13 @@ def ballot(trial: TrialSummary, facts: PatientFacts, verdict: str) -> Ballot:
     """``trial``'s ballot; ``verdict`` is its verdict (``matching.outcomes.judge_trial``)."""
     atoms: dict[str, object] = {}
     criteria = []
+    subject = trial_subject.Subject(trial, facts)
     for plan in trial_plans(trial, facts):
         outcome, questions = _criterion(plan, trial.nct_id, facts, atoms)
+        if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
+                plan.inclusion, plan.subject_reading, lambda other: _criterion(plan, trial.nct_id, other, {})[0]):
+            # rests only on the disease the trial studies (matching.trial_subject)
+            outcome, questions = UNKNOWN, [criterion_question_id(trial.nct_id, plan.criterion_id)]
         criteria.append(BallotCriterion(outcome, list(questions), plan.text))
     return Ballot(trial.nct_id, verdict, criteria, atoms)
 

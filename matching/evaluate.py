@@ -49,7 +49,7 @@ from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
-from matching import record_mentions, unread_qualifiers, unread_settings
+from matching import record_mentions, trial_subject, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult
 from matching.trial import TrialSummary
@@ -123,13 +123,33 @@ def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluat
     outcomes = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
                 for c in registry_criteria(trial, facts.profile)]
     if trial.rules is not None:
-        outcomes += [_evaluate_criterion(c, trial.nct_id, facts, evaluation) for c in trial.rules.criteria]
+        subject = trial_subject.Subject(trial, facts)
+        outcomes += [_on_subject(_evaluate_criterion(c, trial.nct_id, facts, evaluation), c, trial.nct_id, facts,
+                                 subject) for c in trial.rules.criteria]
     evaluation.criteria = outcomes
     evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria(trial))
     evaluation.summary = summarise(outcomes)
     evaluation.question_ids = list(dict.fromkeys(q for o in outcomes if o.outcome == "unknown"
                                                  for q in o.question_ids))
     return evaluation
+
+
+def _on_subject(result: CriterionOutcome, criterion: Criterion, nct_id: str, facts: PatientFacts,
+                subject: trial_subject.Subject) -> CriterionOutcome:
+    """Unknown when the criterion rules the patient out only through the disease the trial
+    studies (:mod:`matching.trial_subject`)."""
+    if not _blocking(result):
+        return result
+
+    def decide(other: PatientFacts) -> str:
+        scratch = Evaluation(nct_id=nct_id, facts=other)
+        scratch.judge = _atom_judge(other, scratch)
+        return _evaluate_criterion(criterion, nct_id, other, scratch).outcome
+
+    if not subject.rests_on_it(criterion.kind == "inclusion", trial_subject.reading(criterion), decide):
+        return result
+    return _result(criterion, "unknown", result.status, result.facts_used,
+                   [criterion_question_id(nct_id, criterion.id)], result.children, subject.note())
 
 
 def has_text_criteria(trial: TrialSummary) -> bool:

@@ -142,6 +142,9 @@ class PatientFacts:
         # Outcomes by criterion shape (matching.outcomes): many trials share criteria.
         self.outcomes: dict[int, str] = {}
         self._open_world: PatientFacts | None = None
+        # The same patient with some conditions set aside, by their positions
+        # (matching.trial_subject), built on first use.
+        self.variants: dict[tuple[int, ...], PatientFacts] = {}
 
     @property
     def open_world(self) -> "PatientFacts":
@@ -335,6 +338,9 @@ def _present_matches(concept: str, index: _ItemIndex) -> list[_Item]:
         if not needed or not needed <= index.present_words:
             return []  # no item can match: concept_matches would be False for each
     return [i for i in index.present if concept_matches(concept, i)]
+
+
+present_matches = _present_matches  # (matching.trial_subject reads it too)
 
 
 def _explicit_no(concept: str, index: _ItemIndex) -> _Item | None:

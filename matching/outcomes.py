@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
-from matching import record_mentions, unread_qualifiers, unread_settings
+from matching import record_mentions, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth
@@ -53,6 +53,7 @@ class CriterionPlan:
     narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial exclusion
     unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
     text: str = ""  # the criterion as written (matching.ballots quotes it)
+    subject_reading: trial_subject.Reading | None = None  # what matching.trial_subject reads of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
                            tuple(child.shape for child in children), combine_any, unread, setting))
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing, setting, criterion.text)
+                         narrowing, setting, criterion.text, trial_subject.reading(criterion))
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -192,6 +193,20 @@ def criterion_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> 
     outcome = facts.outcomes.get(plan.shape)
     if outcome is None:
         outcome = facts.outcomes[plan.shape] = _decide(plan, nct_id, facts)
+    return outcome
+
+
+def top_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: trial_subject.Subject) -> str:
+    """A top-level criterion's outcome in its trial: :func:`criterion_outcome`, then
+    unknown when it rules the patient out only through the disease the trial studies
+    (:mod:`matching.trial_subject`; ``evaluate.evaluate_trial_detailed`` does the same)."""
+    shared = None if facts.criterion_answers else facts.outcomes
+    outcome = shared.get(plan.shape) if shared is not None else None
+    if outcome is None:
+        outcome = criterion_outcome(plan, nct_id, facts)
+    if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
+            plan.inclusion, plan.subject_reading, lambda other: criterion_outcome(plan, nct_id, other)):
+        return UNKNOWN
     return outcome
 
 
@@ -289,6 +304,7 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     blocked = False
     nct_id = trial.nct_id
     shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
+    subject = trial_subject.Subject(trial, facts)
     for plan in plans:
         # criterion_outcome inlined: most criteria were already judged for another trial
         if shared is None:
@@ -297,6 +313,9 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
             outcome = shared.get(plan.shape)
             if outcome is None:
                 outcome = shared[plan.shape] = _decide(plan, nct_id, facts)
+        if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
+                plan.inclusion, plan.subject_reading, lambda other: criterion_outcome(plan, nct_id, other)):
+            outcome = UNKNOWN  # as top_outcome: rests only on the disease the trial studies
         if outcome == UNKNOWN:
             unknown += 1
         elif outcome == (NOT_MET if plan.inclusion else MET):

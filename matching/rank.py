@@ -37,7 +37,8 @@ import math
 from typing import NamedTuple
 
 from matching.facts import PatientFacts
-from matching.outcomes import NOT_MET, MET, criterion_outcome, trial_plans
+from matching.outcomes import NOT_MET, MET, top_outcome, trial_plans
+from matching.trial_subject import Subject
 from matching.results import VERDICT_TIER, ScoreParts
 from matching.trial import TrialSummary
 
@@ -76,11 +77,9 @@ def failures(trial: TrialSummary, facts: PatientFacts) -> tuple[int, int]:
     criteria = trial.rules.criteria if trial.rules is not None else []
     registry = len(plans) - len(criteria)
     confident = doubtful = 0
-    shared = None if facts.criterion_answers else facts.outcomes  # as judge_trial reads them
+    subject = Subject(trial, facts)
     for n, plan in enumerate(plans):
-        outcome = shared.get(plan.shape) if shared is not None else None
-        if outcome is None:
-            outcome = criterion_outcome(plan, trial.nct_id, facts)
+        outcome = top_outcome(plan, trial.nct_id, facts, subject)
         if outcome != (NOT_MET if plan.inclusion else MET):
             continue
         if n < registry or criteria[n - registry].status == "compiled":

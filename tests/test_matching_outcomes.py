@@ -17,16 +17,17 @@ from criteria_rules.ir import (
     AgeAtom, Criterion, LabAtom, PregnancyAtom, ProcedureAtom, RuleSet, SexAtom, atom, any_of, not_,
 )
 from matching import facts as facts_module
-from matching import outcomes, relevance, units
+from matching import outcomes, relevance, trial_subject, units
 from matching.engine import match_trials
 from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts, atom_key, atom_number
-from matching.outcomes import criterion_outcome, judge_trial, trial_plans
+from matching.outcomes import criterion_outcome, judge_trial, top_outcome, trial_plans
 from matching.profile import PatientProfile
 from matching.rank import failures_of, score_parts, sort_key
 from matching.relevance import patient_topics
 from matching.text_relevance import TermIndex, profile_query
 from matching.trial import TrialSummary
+from matching.trial_subject import Subject
 from test_matching_scenarios import ADULT_RIOM, CHILD_LUNG, HSCT_MUCOSITIS, RECTAL
 
 AS_OF = dt.date(2025, 6, 1)
@@ -100,14 +101,20 @@ def _fast_outcomes(plans, nct_id, facts):
     return [(criterion_outcome(p, nct_id, facts), _fast_outcomes(p.children, nct_id, facts)) for p in plans]
 
 
+def _fast_trial_outcomes(trial, facts):
+    """Top-level criteria as judged in their trial (the trial-subject rule), sub-criteria as such."""
+    subject = Subject(trial, facts)
+    return [(top_outcome(p, trial.nct_id, facts, subject), _fast_outcomes(p.children, trial.nct_id, facts))
+            for p in trial_plans(trial, facts)]
+
+
 def assert_same_as_full_evaluation(trials, profile):
     fast_facts, full_facts = PatientFacts(profile, AS_OF), PatientFacts(profile, AS_OF)
     for trial in trials:
         full = evaluate_trial_detailed(trial, full_facts)
         fast = judge_trial(trial, fast_facts)
         assert (fast.verdict, fast.settled_share) == (full.verdict, full.summary.settled_share), trial.nct_id
-        assert _fast_outcomes(trial_plans(trial, fast_facts), trial.nct_id, fast_facts) == \
-            _detailed_outcomes(full.criteria), trial.nct_id
+        assert _fast_trial_outcomes(trial, fast_facts) == _detailed_outcomes(full.criteria), trial.nct_id
 
 
 @pytest.mark.parametrize("profile", _profiles(), ids=[str(n) for n in range(len(PROFILES))])
@@ -138,6 +145,7 @@ def clear_matching_caches():
     outcomes._SHAPES.clear()
     outcomes._registry_plans.cache_clear()
     relevance._TRIAL_TOPICS.clear()
+    trial_subject._SUBJECTS.clear()
     units._convert_cached.cache_clear()
 
 

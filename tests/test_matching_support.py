@@ -7,9 +7,10 @@ import datetime as dt
 
 from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
-from matching.outcomes import criterion_outcome, judge_trial, trial_plans
+from matching.outcomes import judge_trial, top_outcome, trial_plans
 from matching.profile import PatientProfile
 from matching.trial import TrialSummary
+from matching.trial_subject import Subject
 
 
 def criteria_by_text(trial: TrialSummary, profile: PatientProfile, as_of: dt.date) -> dict[str, object]:
@@ -17,7 +18,8 @@ def criteria_by_text(trial: TrialSummary, profile: PatientProfile, as_of: dt.dat
     fast path has been checked against the full evaluation."""
     evaluation = evaluate_trial_detailed(trial, PatientFacts(profile, as_of))
     fast_facts = PatientFacts(profile, as_of)
-    fast = [criterion_outcome(p, trial.nct_id, fast_facts) for p in trial_plans(trial, fast_facts)]
+    subject = Subject(trial, fast_facts)
+    fast = [top_outcome(p, trial.nct_id, fast_facts, subject) for p in trial_plans(trial, fast_facts)]
     assert fast == [c.outcome for c in evaluation.criteria]  # the fast path agrees
     outcome = judge_trial(trial, PatientFacts(profile, as_of))
     assert (outcome.verdict, outcome.settled_share) == (evaluation.verdict, evaluation.summary.settled_share)

@@ -1,0 +1,212 @@
+"""A trial does not exclude the disease it studies.
+
+A breast cancer trial that excludes "prior history of malignancy", "neoplasm other than
+breast carcinoma" or "presence of known metastases", or requires "no other active
+primary malignancy", means *another* cancer (or a spread of this one the compiler read
+as the cancer itself): the patient's breast cancer is what makes them a candidate. The
+compiler reads such criteria as a condition concept (``malignancy``) that the patient's
+own diagnosis satisfies, so before this rule every patient of the trial's disease was
+ruled out by them (TREC 2021: "prior malignancy", "active malignancy", "HIV or
+infection" in a tuberculosis trial ...; docs/benchmarks.md, "TREC 2021 ranking").
+
+The rule. The trial's *subject* is the concepts it is about: its registry conditions and
+MeSH terms, and the conditions its inclusion criteria require (a condition atom not
+under a negation). A patient's own present conditions that name a subject concept (or
+something more specific) are the trial's subject for that patient. A top-level
+criterion that rules the patient out (an inclusion not met, an exclusion triggered)
+through the *presence* of a condition (an exclusion's condition, an inclusion's "no
+...") that the subject satisfies, and that would not rule them out with those subject
+conditions set aside, rests only on the disease the trial requires: a contradiction the
+criterion's unread words must resolve, so it is ``unknown`` (a question for the study
+team), not a verdict. Kept as they are: a criterion that names a stage of a condition
+("stage IV breast cancer" in an early breast cancer trial: a stage is exactly how a
+trial of a disease excludes some of its patients); one about metastases when the
+patient's condition is itself metastatic; an inclusion the subject fails by its timing
+or status ("type 2 diabetes for at least 10 years").
+
+Pure functions over a trial and :class:`~matching.facts.PatientFacts`; the three
+evaluation paths (:mod:`matching.evaluate`, :mod:`matching.outcomes`,
+:mod:`matching.ballots`) apply it the same way, at the top level of a trial's criteria.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Callable, NamedTuple
+
+from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
+from matching import concepts
+from matching.facts import PatientFacts, concept_matches, present_matches
+from matching.trial import TrialSummary
+
+NOTE = ("(Not settled: it rules you out only through {name}, the condition this trial studies, so it "
+        "must mean something else, such as another or an earlier one; the study team can tell.)")
+
+
+def _required_conditions(expr, negated: bool = False):
+    """Concepts of the condition atoms an expression requires (not under a negation)."""
+    if isinstance(expr, AtomNode):
+        atom = expr.atom
+        if atom.type == "condition" and not negated and not atom.family:
+            yield atom.concept
+    elif isinstance(expr, Not):
+        yield from _required_conditions(expr.arg, not negated)
+    elif isinstance(expr, (All, AnyOf)):
+        for arg in expr.args:
+            yield from _required_conditions(arg, negated)
+
+
+def _inclusion_requirements(criteria: list[Criterion]):
+    for criterion in criteria:
+        if criterion.kind != "inclusion":
+            continue
+        if criterion.status != "unsupported" and criterion.expr is not None:
+            yield from _required_conditions(criterion.expr)
+        yield from _inclusion_requirements(criterion.children)
+
+
+def subject_concepts_of(trial: TrialSummary) -> frozenset[str]:
+    """What the trial studies: its conditions' and MeSH terms' concepts and the condition
+    concepts its inclusion criteria require."""
+    found: set[str] = set()
+    for name in (*trial.conditions, *trial.mesh_terms):
+        if name and name.strip():
+            found.update(concepts.resolve(name))
+    if trial.rules is not None:
+        found.update(_inclusion_requirements(trial.rules.criteria))
+    return frozenset(found)
+
+
+# Per trial object (trials are loaded once and only read, as everywhere in matching).
+_SUBJECTS: dict[int, tuple[TrialSummary, frozenset[str]]] = {}
+_MAX_TRIALS = 200_000
+_lock = threading.Lock()
+
+
+def subject_concepts(trial: TrialSummary) -> frozenset[str]:
+    cached = _SUBJECTS.get(id(trial))
+    if cached is not None and cached[0] is trial:
+        return cached[1]
+    found = subject_concepts_of(trial)
+    with _lock:
+        if len(_SUBJECTS) >= _MAX_TRIALS:
+            _SUBJECTS.clear()
+        _SUBJECTS[id(trial)] = (trial, found)
+    return found
+
+
+def subject_conditions(trial: TrialSummary, facts: PatientFacts) -> tuple[int, ...]:
+    """Positions (in ``profile.conditions``) of the patient's own present conditions that
+    name something the trial studies."""
+    own = facts.condition_index[False]
+    if not own.present:
+        return ()
+    subject = subject_concepts(trial)
+    if not subject:
+        return ()
+    matched = {id(item) for concept in subject for item in present_matches(concept, own)}
+    if not matched:
+        return ()
+    return tuple(n for n, item in enumerate(facts.conditions) if id(item) in matched)
+
+
+def without_conditions(facts: PatientFacts, positions: tuple[int, ...]) -> PatientFacts:
+    """The same patient without the conditions at ``positions`` (memoised on ``facts``:
+    a patient has few distinct subject sets across a request's trials)."""
+    cache = facts.variants
+    found = cache.get(positions)
+    if found is None:
+        kept = [c for n, c in enumerate(facts.profile.conditions) if n not in positions]
+        found = cache[positions] = PatientFacts(facts.profile.model_copy(update={"conditions": kept}), facts.as_of)
+    return found
+
+
+class Reading(NamedTuple):
+    """What of a criterion the rule needs, worked out once per criterion."""
+
+    ruling_out: frozenset[str]  # concepts of the condition atoms that rule out when present
+    stage_named: bool  # a condition's stage is named ("stage IV breast cancer")
+    metastases: bool  # speaks of metastases (often read as the cancer itself)
+
+
+def reading(criterion: Criterion) -> Reading:
+    ruling = set(_ruling_out(criterion))
+    return Reading(frozenset(ruling), _names_stage(criterion), bool(_METASTASES.search(_all_text(criterion))))
+
+
+def _ruling_out(criterion: Criterion):
+    """Condition concepts whose presence rules the patient out: an exclusion's atoms not
+    under a negation, an inclusion's under one; sub-criteria by their own kind."""
+    if criterion.expr is not None and criterion.status != "unsupported":
+        yield from _required_conditions(criterion.expr, negated=criterion.kind == "inclusion")
+    for child in criterion.children:
+        yield from _ruling_out(child)
+
+
+def _names_stage(criterion: Criterion) -> bool:
+    return _expr_names_stage(criterion.expr) or any(_names_stage(child) for child in criterion.children)
+
+
+def _expr_names_stage(expr) -> bool:
+    if isinstance(expr, AtomNode):
+        return expr.atom.type == "condition" and bool(getattr(expr.atom, "stage", None))
+    if isinstance(expr, Not):
+        return _expr_names_stage(expr.arg)
+    if isinstance(expr, (All, AnyOf)):
+        return any(_expr_names_stage(arg) for arg in expr.args)
+    return False
+
+
+def _all_text(criterion: Criterion) -> str:
+    return " ".join([criterion.text, *(_all_text(child) for child in criterion.children)])
+
+
+_METASTASES = re.compile(r"metasta|\bM1\b", re.IGNORECASE)
+
+
+def _metastatic(condition) -> bool:
+    """A condition whose stage or words say it has spread ("IV", "4b", "M1", "metastatic ...")."""
+    stage, text = condition.stage or "", condition.text or ""
+    return bool(re.search(r"\b(iv[a-c]?|4[a-c]?|m1[a-c]?)\b|metasta", stage, re.IGNORECASE)
+                or re.search(r"metasta", text, re.IGNORECASE))
+
+
+class Subject:
+    """The trial's subject for one patient, worked out only when a criterion first rules
+    the patient out (most criteria of most trials do not)."""
+
+    __slots__ = ("trial", "facts", "_positions", "used")
+
+    def __init__(self, trial: TrialSummary, facts: PatientFacts):
+        self.trial, self.facts, self._positions = trial, facts, None
+        self.used: tuple[int, ...] = ()  # the conditions set aside by the last criterion it unsettled
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        if self._positions is None:
+            self._positions = subject_conditions(self.trial, self.facts)
+        return self._positions
+
+    def rests_on_it(self, inclusion: bool, read: Reading, decide: Callable[[PatientFacts], str]) -> bool:
+        """Whether a criterion that rules the patient out does so only through the trial's
+        subject: ``decide`` gives its outcome for other facts of the same patient."""
+        if read.stage_named or not read.ruling_out or not self.positions:
+            return False
+        conditions = self.facts.conditions
+        positions = tuple(n for n in self.positions
+                          if any(concept_matches(concept, conditions[n]) for concept in read.ruling_out)
+                          and not (read.metastases and _metastatic(conditions[n].fact)))
+        if not positions or blocks(inclusion, decide(without_conditions(self.facts, positions))):
+            return False
+        self.used = positions
+        return True
+
+    def note(self) -> str:
+        names = list(dict.fromkeys(self.facts.conditions[n].name for n in self.used
+                                   if self.facts.conditions[n].name))
+        return NOTE.format(name=" and ".join(names) or "your diagnosis")
+
+
+def blocks(inclusion: bool, outcome: str) -> bool:
+    return outcome == ("not_met" if inclusion else "met")
