@@ -69,6 +69,11 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
     outcome, questions = _once(plan, nct_id, facts, atoms)
     if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
         return _criterion(plan, nct_id, facts.open_world, atoms)
+    if outcome == NOT_MET and plan.inclusion and plan.narrowing and not _answered(plan, nct_id, facts):
+        settled = unread_qualifiers.settle(plan.narrowing, facts, inclusion=True)[0]
+        if settled != NOT_MET:
+            return settled, ([criterion_question_id(nct_id, plan.criterion_id)] if settled == UNKNOWN
+                             else _NO_QUESTIONS)
     if outcome == UNKNOWN:
         if (plan.unread_exclusion is not None and record_mentions.applies(facts.profile, plan.inclusion)
                 and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):

@@ -36,7 +36,12 @@ Semantics (DESIGN.md, "Evaluation semantics"):
 - A partly read exclusion triggered by what was read, whose unread words qualify it ("a
   [traumatic cause] of dyspnoea"), is not settled by what was read: unknown, or not
   triggered when a complete record never mentions the qualifier;
-  :mod:`matching.unread_qualifiers`.
+  :mod:`matching.unread_qualifiers`. Likewise a partly read inclusion that what was read
+  fails through a negation ("no [excisional] biopsy"): unknown, or met when the qualifier
+  is absent.
+- A top-level criterion that rules the patient out only through the disease the trial
+  studies ("prior history of malignancy" in a breast cancer trial) is unknown:
+  :mod:`matching.trial_subject`.
 """
 
 from __future__ import annotations
@@ -272,6 +277,13 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         open_world = _evaluate_criterion(criterion, nct_id, facts.open_world, evaluation, registry=registry)
         open_world.children = result.children
         result = open_world
+    elif (result.outcome == "not_met" and not registry and criterion.kind == "inclusion"
+          and not _answered(criterion, nct_id, facts) and unread_qualifiers.narrowing_phrases(criterion)):
+        # what was read fails it ("no [excisional] biopsy"), but unread words qualify it
+        outcome, note = unread_qualifiers.settle(unread_qualifiers.narrowing_phrases(criterion), facts, inclusion=True)
+        if outcome != "not_met":
+            questions = [criterion_question_id(nct_id, criterion.id)] if outcome == "unknown" else []
+            result = _result(criterion, outcome, result.status, result.facts_used, questions, result.children, note)
     elif (result.outcome == "unknown" and not registry and criterion.status in UNREAD
           and record_mentions.applies(facts.profile, criterion.kind == "inclusion")):
         note = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)

@@ -50,7 +50,7 @@ class CriterionPlan:
     children: tuple["CriterionPlan", ...]
     combine_any: bool  # children combine by "any" (else "all")
     unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
-    narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial exclusion
+    narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial criterion
     unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
     text: str = ""  # the criterion as written (matching.ballots quotes it)
     subject_reading: trial_subject.Reading | None = None  # what matching.trial_subject reads of it
@@ -116,10 +116,12 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     # an unread exclusion's outcome may depend on its words (matching.record_mentions)
     unread = criterion.text if not inclusion and criterion.status in UNREAD else None
     narrowing = unread_qualifiers.narrowing_phrases(criterion)
-    # (the narrowing follows from the unread text, already part of the shape)
+    # (the narrowing follows from the unread text, part of the shape: an exclusion's always,
+    # an inclusion's when it has a narrowing)
+    words = unread if unread is not None or narrowing is None else criterion.text
     setting = unread_settings.unread_setting(criterion) is not None
     shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
-                           tuple(child.shape for child in children), combine_any, unread, setting))
+                           tuple(child.shape for child in children), combine_any, words, setting))
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting, criterion.text, trial_subject.reading(criterion))
 
@@ -219,9 +221,12 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             and record_mentions.applies(facts.profile, plan.inclusion)
             and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
         return NOT_MET  # the complete record never mentions it (matching.evaluate)
+    if outcome == NOT_MET and plan.inclusion and plan.narrowing:
+        # what was read fails it ("no [excisional] biopsy"), but unread words qualify it
+        return unread_qualifiers.settle(plan.narrowing, facts, inclusion=True)[0]
     if outcome == MET and plan.unread_setting:
         return UNKNOWN  # a place of residence or care that was not read (matching.unread_settings)
-    if outcome == MET and plan.narrowing:
+    if outcome == MET and not plan.inclusion and plan.narrowing:
         # what was read triggers it, but unread words qualify it (matching.unread_qualifiers)
         outcome = unread_qualifiers.settle(plan.narrowing, facts)[0]
     if outcome == MET and not plan.inclusion and facts.profile.absent_means_no:

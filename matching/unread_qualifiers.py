@@ -1,4 +1,4 @@
-"""Do the unread words of a partly read exclusion narrow what was read?
+"""Do the unread words of a partly read criterion narrow what was read?
 
 A ``partial`` criterion is evaluated on the words the compiler read. For an exclusion that
 comes out triggered, that is sound only when the unread words add alternatives ("A, B or
@@ -17,6 +17,14 @@ and :mod:`matching.outcomes`. A phrase counts as:
 - absent (false) under a complete record with its text that mentions none of its terms
   and whose silence may settle it (:func:`matching.record_mentions.silence_settles`);
 - unknown otherwise.
+
+The same holds for an inclusion that what was read *fails* through a negation: "no
+[excisional] biopsy" for a patient with a core biopsy, "no [distant] metastases". Read as
+"no (biopsy and excisional)", it is met when the qualifier is absent and unknown when the
+qualifier is not known; an inclusion that fails on what it requires ("fever [plus other
+symptoms]" without fever) still fails, since a qualifier only narrows what it joins. Under
+a complete record an inclusion is only failed on what was said (:mod:`matching.evaluate`),
+so there a qualified "no ..." becomes unknown.
 
 So "a traumatic cause of dyspnoea" for a breathless patient whose record never mentions
 trauma is not triggered; with trauma in the record, or a profile that is not a complete
@@ -39,7 +47,7 @@ _ALTERNATIVE = re.compile(r"[,;/]|\b(?:or|nor|and)\b", re.I)
 
 @dataclass(frozen=True, slots=True)
 class Narrowing:
-    """Unread phrases that qualify the atoms of one partial exclusion."""
+    """Unread phrases that qualify the atoms of one partial criterion."""
 
     expr: object  # the criterion's expression (IR)
     phrases: tuple[tuple[int, str], ...]  # (id of the qualified atom, phrase)
@@ -64,8 +72,8 @@ def _place(text: str, phrase: str) -> tuple[int, int] | None:
 
 
 def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
-    """The unread phrases of a partial exclusion that qualify an atom (module docs)."""
-    if criterion.kind != "exclusion" or criterion.status != "partial" or not criterion.unparsed \
+    """The unread phrases of a partial criterion that qualify an atom (module docs)."""
+    if criterion.status != "partial" or not criterion.unparsed \
             or criterion.expr is None or criterion.children:
         return None
     text = criterion.text
@@ -106,16 +114,26 @@ def _value(expr, facts, qualifier: dict[int, Truth]) -> Truth:
     return and3(values) if isinstance(expr, All) else or3(values)
 
 
-def settle(narrowing: Narrowing, facts) -> tuple[str, str]:
-    """(outcome, note) for a partial exclusion that what was read triggers."""
+def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str, str]:
+    """(outcome, note) for a partial exclusion that what was read triggers, or a partial
+    inclusion that what was read fails (``inclusion``)."""
     values: dict[int, list[Truth]] = {}
     for atom_id, phrase in narrowing.phrases:
         values.setdefault(atom_id, []).append(_phrase_value(phrase, facts.profile))
     qualifier = {atom_id: and3(vs) for atom_id, vs in values.items()}
     value = _value(narrowing.expr, facts, qualifier)
+    quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
+    if inclusion:
+        if value is False:
+            return "not_met", ""
+        if value is True:
+            return "met", (f"What was read of this criterion rules you out, but words we could not check narrow "
+                           f"it ({quoted}), and the record does not mention them; as a complete record, what "
+                           f"it does not mention counts as absent.")
+        return "unknown", (f"What was read of this criterion rules you out, but words we could not check narrow "
+                           f"it ({quoted}), so it is not settled.")
     if value is True:
         return "met", ""
-    quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
     if value is False:
         return "not_met", (f"What was read of this criterion fits you, but words we could not check narrow "
                            f"it ({quoted}), and the record does not mention them; as a complete record, what "

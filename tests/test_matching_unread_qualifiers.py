@@ -1,6 +1,7 @@
-"""A partly read exclusion whose unread words qualify what was read (matching.unread_qualifiers):
-not triggered by what was read alone; absent qualifiers under a complete record; alternatives
-left alone; the fast path (matching.outcomes) agrees with the full evaluation."""
+"""A partly read criterion whose unread words qualify what was read (matching.unread_qualifiers):
+an exclusion not triggered, a "no ..." inclusion not failed by what was read alone; absent
+qualifiers under a complete record; alternatives left alone; the fast path
+(matching.outcomes) and the ballots agree with the full evaluation."""
 
 from __future__ import annotations
 
@@ -63,3 +64,43 @@ def test_an_answer_to_the_criterion_stands():
     cough = trial_rules.criteria[0]
     profile = _profile(COUGH_NOTE).model_copy(update={"answers": {f"q:criterion:NCT00000004:{cough.id}": "yes"}})
     assert _outcomes(profile)["Cough from occupational dust exposure"].outcome == "met"
+
+
+# --- inclusions: "no [excisional] biopsy" ----------------------------------------------------------
+
+INCLUSIONS = """Inclusion Criteria:
+- No excisional biopsy
+- No biopsy of the liver or kidney
+"""
+CORE_NOTE = "A 52-year-old woman with breast cancer diagnosed on core needle biopsy last month."
+
+
+def test_an_unread_qualifier_of_a_negated_inclusion_is_found():
+    excisional, _ = compile_eligibility(INCLUSIONS).criteria
+    assert excisional.status == "partial"
+    assert [p for _, p in narrowing_phrases(excisional).phrases] == ["excisional"]
+
+
+def test_a_negated_inclusion_is_not_failed_by_what_was_read_alone():
+    from matching.ballots import ballot
+    from matching.facts import PatientFacts
+    from matching.note import extract_profile
+
+    profile = extract_profile(CORE_NOTE, as_of=AS_OF).profile
+    assert any("biopsy" in (p.text or "").lower() for p in profile.procedures)
+    trial = TrialSummary(nct_id="NCT00000005", rules=compile_eligibility(INCLUSIONS))
+    found = criteria_by_text(trial, profile, AS_OF)
+    # a core biopsy is not known to be excisional: not settled, asked about
+    assert found["No excisional biopsy"].outcome == "unknown"
+    assert found["No excisional biopsy"].question_ids
+    voted = ballot(trial, PatientFacts(profile, AS_OF), "possibly_eligible")
+    assert voted.criteria[0].outcome == "unknown"
+
+
+def test_a_fully_read_negated_inclusion_still_fails():
+    profile = PatientProfile(age_years=52, sex="female", absent_means_no=True, record_text=CORE_NOTE,
+                             procedures=[{"text": "biopsy"}])
+    rules = compile_eligibility("Inclusion Criteria:\n- No prior biopsy\n")
+    assert rules.criteria[0].status == "compiled"
+    found = criteria_by_text(TrialSummary(nct_id="NCT00000006", rules=rules), profile, AS_OF)
+    assert found["No prior biopsy"].outcome == "not_met"
