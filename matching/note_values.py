@@ -86,8 +86,9 @@ def find_sex(text: str) -> ValueMention | None:
 
 # --- labs and vital signs -----------------------------------------------------------------
 _UNIT = (
-    r"x\s?10\s?\^?\s?\d+\s?/\s?[uμµm]?L|10\^\d+\s?/\s?[uμµm]?L|[kK]/[uμµ]L|g/dL|mg/dL|g/L|mg/L|"
-    r"[uμµ]mol/L|mmol/L|mEq/L|m?[IU]U/m?L|U/L|IU/L|ng/mL|pg/mL|[uμµ]g/mL|ng/dL|copies/mL|"
+    r"x\s?10\s?\^?\s?\d+\s?/\s?[uμµm]?L|10\^\d+\s?/\s?[uμµm]?L|[kK]/[uμµ]L|"
+    # concentrations as notes write them, in any case ("ng/ml", "U/l", "mg/dl")
+    r"(?i:g/dL|mg/dL|g/L|mg/L|[uμµ]mol/L|mmol/L|mEq/L|m?[IU]U/m?L|U/L|IU/L|ng/mL|pg/mL|[uμµ]g/mL|ng/dL|copies/mL)(?!\w)|"
     r"mL/min(?:/1\.73\s?m2)?|cells/(?:mm3|[uμµ]L)|/mm3|/[uμµ]L|mm\s?Hg|bpm|/min|kg/m2|kg|lbs?|cm|"
     r"°\s?[CF]|[CF]\b|sec|s\b|%"
 )
@@ -101,7 +102,11 @@ def _alias_pattern(aliases: list[str]) -> str:
 
 _INSENSITIVE = [a for a in note_terms.LAB_ALIASES if a not in _CASE_SENSITIVE]
 _SENSITIVE = sorted({v for a in _CASE_SENSITIVE for v in (a.upper(), a.capitalize())})
-_LINK = r"(?:\s*(?:level|count|value|levels)?\s*(?:of|is|was|were|at|:|=|-|was\s+noted\s+to\s+be|was\s+found\s+to\s+be)?\s*)"
+# "hemoglobin (Hb) of 9.0 g/dL": the abbreviation a note gives in brackets after the name;
+# "LDH (2000 IU/L)": the value itself in brackets.
+_ABBREVIATION = r"(?:\s*\([A-Za-z][\w-]{0,10}\))?"
+_LINK = (_ABBREVIATION + r"(?:\s*(?:level|count|value|levels)?\s*(?:of|is|was|are|were|at|:|=|-|was\s+noted\s+to\s+be"
+         r"|was\s+found\s+to\s+be)?\s*\(?\s*)")
 _LAB = re.compile(
     rf"(?<![\w/])(?P<alias>(?i:{_alias_pattern(_INSENSITIVE)})|{_alias_pattern(_SENSITIVE)})(?![\w/])"
     rf"{_LINK}(?P<cmp>[<>]=?|≤|≥)?\s*(?P<n>\d{{1,3}}(?:,\d{{3}})+|\d+(?:\.\d+)?)(?P<k>\s?[kK](?![\w/]))?"
@@ -120,12 +125,19 @@ _PLAUSIBLE_TEMPERATURE = {"C": (30.0, 45.0), "F": (86.0, 113.0)}
 _BP = re.compile(r"\b(?:BP|blood pressure)\s*(?:of|is|was|:)?\s*(?P<s>\d{2,3})\s*/\s*(?P<d>\d{2,3})", re.I)
 
 
+# Concentration units as the conversions spell them, by their lower case ("ng/ml" -> "ng/mL").
+_CONCENTRATIONS = {u.lower(): u for u in (
+    "g/dL", "mg/dL", "g/L", "mg/L", "umol/L", "mmol/L", "mEq/L", "IU/mL", "mIU/mL", "IU/L", "mIU/L", "U/L",
+    "ng/mL", "pg/mL", "ug/mL", "ng/dL", "copies/mL", "uU/mL")}
+
+
 def _unit(raw: str | None, thousands: bool, analyte: str, value: float) -> str:
     if thousands:
         return "10^3/uL"
     if raw:
         unit = re.sub(r"\s+", "", raw).replace("μ", "u").replace("µ", "u").replace("°", "")
         unit = re.sub(r"^x10\^?", "10^", unit)
+        unit = _CONCENTRATIONS.get(unit.lower(), unit)
         return {"K/uL": "10^3/uL", "k/uL": "10^3/uL", "mmHg": "mmHg", "s": "sec"}.get(unit, unit)
     if analyte in _COUNTS:
         return "/uL" if value >= 1000 else "10^3/uL"

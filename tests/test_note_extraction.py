@@ -151,6 +151,11 @@ def test_medication_doses():
     ("WBC 25,000", "white blood cell count", 25000, "/uL"),
     ("EF was 25%", "left ventricular ejection fraction", 25, "%"),
     ("Hgb: 9.1 g/dL", "hemoglobin", 9.1, "g/dL"),
+    ("a hemoglobin (Hb) of 9.0 g/dL", "hemoglobin", 9.0, "g/dL"),  # the abbreviation in brackets
+    ("elevated LDH (2000 IU/L)", "LDH", 2000, "IU/L"),  # the value in brackets
+    ("Troponin T was 0.40 ng/ml", "troponin", 0.4, "ng/mL"),  # units in any case, spelled canonically
+    ("Cr 1.4 mg/dl", "creatinine", 1.4, "mg/dL"),
+    ("O2 sats are 88% on room air", "oxygen saturation", 88, "%"),
 ])
 def test_lab_values_with_units(text, analyte, value, unit):
     labs = read(f"A 50 yo man. Labs: {text}.").profile.labs
