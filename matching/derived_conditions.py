@@ -6,9 +6,9 @@ condition itself, so the profile's facts carry them as conditions too:
 
 - ``LAB_SIGNS``: a value beyond a threshold that defines a condition (WHO anaemia by
   sex, age and pregnancy; thrombocytopenia, neutropenia, hypoxaemia, fever, renal
-  insufficiency, the sodium and potassium disorders). Only a value the record states
-  counts, in the threshold's unit after conversion; a value that cannot be converted
-  counts for nothing. Thresholds are the usual textbook limits, chosen so that a value
+  insufficiency, a reduced ejection fraction, the sodium and potassium disorders). Only a
+  value the record states counts, in the threshold's unit after conversion; a value that
+  cannot be converted counts for nothing. Thresholds are the usual textbook limits, chosen so that a value
   past them is the condition by definition, not a borderline reading.
 - ``TREATMENT_SIGNS``: a treatment that makes the condition (immunosuppressive medicines
   make a patient immunocompromised). Corticosteroids are left out: whether one
@@ -85,6 +85,9 @@ LAB_SIGNS: tuple[LabSign, ...] = (
     LabSign("fever", frozenset({"body temperature", "temperature"}), ">=", "degC", _fixed(38.0)),
     LabSign("renal insufficiency", frozenset({"creatinine_clearance"}), "<", "mL/min", _fixed(60, min_age=18)),
     LabSign("renal insufficiency", frozenset({"creatinine"}), ">", "mg/dL", _fixed(1.5, min_age=18)),
+    # the heart-failure guidelines' cut-off for a reduced ejection fraction (HFrEF: <= 40 %);
+    # the lexicon files "reduced ejection fraction" under heart failure
+    LabSign("reduced ejection fraction", frozenset({"lvef"}), "<=", "%", _fixed(40)),
     LabSign("hyponatremia", frozenset({"sodium"}), "<", "mmol/L", _fixed(135)),
     LabSign("hypernatremia", frozenset({"sodium"}), ">", "mmol/L", _fixed(145)),
     LabSign("hypokalemia", frozenset({"potassium"}), "<", "mmol/L", _fixed(3.5)),
@@ -104,8 +107,8 @@ TREATMENT_SIGNS: tuple[TreatmentSign, ...] = (
     TreatmentSign("immunosuppressed", "an immunosuppressed state", "immunosuppressant", unless_class="corticosteroid"),
 )
 
-_COMPARE = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-_WORDS = {"<": "below", ">": "above", ">=": "at least"}
+_COMPARE = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+_WORDS = {"<": "below", "<=": "at most", ">": "above", ">=": "at least"}
 
 
 def _num(value: float) -> str:

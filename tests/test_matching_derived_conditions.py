@@ -66,6 +66,8 @@ def test_pregnancy_and_childhood_change_the_anaemia_cut_off():
     ([{"analyte": "sodium", "value": 128, "unit": "mmol/L"}], ["hyponatremia"]),
     ([{"analyte": "body temperature", "value": 101.5, "unit": "F"}], ["fever"]),
     ([{"analyte": "hemoglobin", "value": 9, "unit": "mmHg"}], []),  # a unit that cannot be read counts for nothing
+    ([{"analyte": "ejection fraction", "value": 35, "unit": "%"}], ["reduced ejection fraction"]),
+    ([{"analyte": "ejection fraction", "value": 55, "unit": "%"}], []),
 ])
 def test_lab_signs(labs, expected):
     assert derived(sex="male", age_years=50, labs=labs) == expected
@@ -74,6 +76,11 @@ def test_lab_signs(labs, expected):
 def test_renal_insufficiency_from_creatinine_in_a_note():
     note = "A 67-year-old man with swollen ankles. Serum creatinine 2.6 mg/dL."
     assert outcome(note, "Renal insufficiency")[0] == "met"
+
+
+def test_a_reduced_ejection_fraction_is_heart_failure_as_the_lexicon_files_it():
+    assert outcome("A 70-year-old man with dyspnea. Echo: EF 25%.", "Heart failure")[0] == "met"
+    assert outcome("A 70-year-old man with dyspnea. Echo: EF 60%.", "Heart failure")[0] == "not_met"
 
 
 def test_a_stated_condition_keeps_its_own_dates():
