@@ -53,6 +53,15 @@ def test_word_forms_keep_negation_and_do_not_invent_phrases():
                for c in result.profile.conditions)
 
 
+def test_examination_adjectives_name_their_finding():
+    result = read("A 63-year-old man. On examination he is cyanotic, tachypneic and febrile; the lesions are hyperpigmented.")
+    for finding in ("cyanosis", "tachypnea", "fever", "hyperpigmentation of the skin"):
+        assert condition(result, finding).present
+    calm = read("A 40-year-old woman, afebrile, not cyanotic.")
+    assert all(c.text != "fever" for c in calm.profile.conditions)  # "afebrile" is not "febrile"
+    assert not condition(calm, "cyanosis").present
+
+
 def test_negated_mentions_are_explicit_no():
     result = read("55 yo woman. She denies smoking, diabetes. No history of HIV.")
     assert condition(result, "tobacco").present is False
