@@ -25,10 +25,14 @@ _VITAL = (r"(?:°|º|˚)\s?[CF]\b|℃|℉|degrees?\s+(?:celsius|centigrade|fahre
 _UNIT = rf"(?P<unit>{_ULN}|{_COUNT}|{_VITAL}|{_SIMPLE})"
 _NUM = r"(?P<num>\d+(?:[.,]\d+)*)"
 _GAP = r"(?P<gap>(?:\s*(?:\([^)0-9]{0,40}\)|\b(?:levels?|values?|counts?|concentrations?|of|is|are|must|should|be|at|value|total|serum|plasma|in the blood|measured|result)\b|[:,]|-(?!\d)))*)\s*"
+# (a suffix "or above" followed by a number is the next bound's comparator: "below 40 kg
+# or above 150 kg" is two bounds, not ">= 40")
 _VALUE = re.compile(
-    _GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE}|of|=|:)?\s*{_NUM}\s*{_UNIT}?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
+    _GAP + rf"(?P<cmp>{COMPARATOR_PREFIX_RE}|of|=|:)?\s*{_NUM}\s*{_UNIT}?\s*(?:(?P<cmp2>{COMPARATOR_SUFFIX_RE})(?!\s*(?:\d|than\b)))?",
     re.I,
 )
+# The other side of a two-sided limit: "< 18 or > 40 kg/m2", "below 40 kg or above 150 kg".
+_OTHER_BOUND = re.compile(rf"\s*,?\s*(?:or|and/or)\s+(?P<cmp>{COMPARATOR_PREFIX_RE})\s*{_NUM}\s*{_UNIT}?", re.I)
 _RANGE = re.compile(
     _GAP + rf"(?:between|from|within|range\s+of)?\s*(?P<num>\d+(?:[.,]\d+)*)\s*(?P<unit1>{_SIMPLE})?\s*(?:and|to|-|–)\s*(?P<num2>\d+(?:[.,]\d+)*)\s*{_UNIT}?",
     re.I,
@@ -94,6 +98,38 @@ def _range(ctx: CriterionContext, mention, window: str) -> list[Found]:
     return [first, second]
 
 
+def _direction(comparator: str) -> str:
+    return "<" if comparator.startswith("<") else ">"
+
+
+def _other_bound(ctx: CriterionContext, mention, window: str, m: re.Match, first: Found) -> list[Found]:
+    """"BMI < 18 or > 40 kg/m2": the first bound and the opposite one after "or" (an
+    out-of-range limit). The unit written once, after the second number, serves both.
+    Returns the bounds to keep (the first alone when there is no other side)."""
+    o = _OTHER_BOUND.match(window, m.end())
+    cmp = comparator_of(o.group("cmp")) if o else None
+    if o is None or cmp is None or cmp == "==" or _direction(cmp) == _direction(first.atom.comparator):
+        return [first]
+    start = mention.end + o.start("cmp")
+    unit = (m.group("unit") or "").strip()
+    if unit and not (o.group("unit") or "").strip():  # "> 9 g/dL or < 8": the unit written once
+        redone = _VALUE.match(f"{o.group('cmp')} {o.group('num')} {unit}")
+        second = _lab(ctx, mention, redone, mention.end + o.end()) if redone else None
+    else:
+        second = _lab(ctx, mention, o, mention.end + o.end())
+    if second is None:
+        return [first]
+    second.start = start
+    second.atom.span = ctx.span(start, second.end)
+    second.atom.text = ctx.text[start : second.end]
+    if not (m.group("unit") or "").strip() and (o.group("unit") or "").strip():
+        redone = _VALUE.match(f"{m.group('cmp') or ''} {m.group('num')} {o.group('unit')}")
+        again = _lab(ctx, mention, redone, first.end) if redone else None
+        if again is not None:
+            first = again
+    return [first, second]
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     analytes = [m for m in ctx.mentions if m.kind == "analyte"]
@@ -117,7 +153,8 @@ def extract(ctx: CriterionContext) -> list[Found]:
             if m and (m.group("cmp") or m.groupdict().get("cmp2")) and not re.search(r"\d", m.group("gap") or ""):
                 lab = _lab(ctx, mention, m, mention.end + m.end())
                 if lab is not None:
-                    found.append(lab)
-                    ctx.claim(lab.start, lab.end)
+                    for bound in _other_bound(ctx, mention, window, m, lab) if pattern is _VALUE else [lab]:
+                        found.append(bound)
+                        ctx.claim(bound.start, bound.end)
                     break
     return found

@@ -1,0 +1,66 @@
+"""Compiler readings that decide a criterion's outcome: two-sided limits, "any sex", and
+the subgroup a rule is for (applies_if). Each reading is checked on the compiled rule and
+on a real evaluation against profiles (full path and fast path agree)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from criteria_rules import compile_eligibility
+from matching.profile import LabResult, PatientProfile
+from matching.trial import TrialSummary
+from test_compiler_support import atoms_of, shape
+from test_matching_support import criteria_by_text
+
+AS_OF = dt.date(2024, 1, 1)
+
+
+def inclusion(text: str):
+    return compile_eligibility("Inclusion Criteria:\n- " + text)
+
+
+def exclusion(text: str):
+    return compile_eligibility("Exclusion Criteria:\n- " + text)
+
+
+def outcome(ruleset, profile: PatientProfile) -> str:
+    [result] = criteria_by_text(TrialSummary(nct_id="NCT00000009", rules=ruleset), profile, AS_OF).values()
+    return result.outcome
+
+
+# --- two-sided limits -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, analyte, low, high, unit", [
+    ("Body weight below 40 kg or above 150 kg", "body_weight", 40, 150, "kg"),
+    ("weight <40 kg or >150 kg", "body_weight", 40, 150, "kg"),
+    ("BMI < 18.5 or > 40 kg/m2", "bmi", 18.5, 40, "kg/m^2"),
+    ("Hemoglobin less than 8 g/dL or greater than 18 g/dL", "hemoglobin", 8, 18, "g/dL"),
+    ("Hemoglobin > 18 g/dL or < 8", "hemoglobin", 8, 18, "g/dL"),
+    ("Platelets < 50,000 or > 1,000,000/mm3", "platelets", 50, 1000, "10^9/L"),
+])
+def test_an_out_of_range_limit_keeps_both_bounds(text, analyte, low, high, unit):
+    c = exclusion(text).criteria[0]
+    assert shape(c.expr) == f"any({analyte}, {analyte})"
+    bounds = sorted((a.comparator[0], a.value, a.unit) for a in atoms_of(exclusion(text), atom_type="lab"))
+    assert bounds == [("<", pytest.approx(low), unit), (">", pytest.approx(high), unit)]
+    assert c.status == "compiled"
+
+
+@pytest.mark.parametrize("text, comparator", [
+    ("BMI of 30 kg/m2 or more", ">="),
+    ("Hemoglobin 9 g/dL or higher", ">="),
+    ("Platelets 100,000/mm3 or less", "<="),
+])
+def test_a_one_sided_suffix_is_still_one_bound(text, comparator):
+    [lab] = atoms_of(inclusion(text), atom_type="lab")
+    assert lab.comparator == comparator
+
+
+@pytest.mark.parametrize("kg, expected", [(35, "met"), (70, "not_met"), (160, "met")])
+def test_both_bounds_decide_the_exclusion(kg, expected):
+    rules = exclusion("Body weight below 40 kg or above 150 kg")
+    profile = PatientProfile(age_years=50, sex="male", labs=[LabResult(analyte="body weight", value=kg, unit="kg")])
+    assert outcome(rules, profile) == expected
