@@ -24,7 +24,7 @@ from criteria_rules.clean import clean_text, looks_english
 from criteria_rules.cohorts import group_age_cohorts, header_cohort, renumber
 from criteria_rules.coverage import unparsed_phrases
 from criteria_rules.expressions import Part, build_expression
-from criteria_rules.ir import AgeAtom, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
+from criteria_rules.ir import AgeAtom, AnyOf, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
 
@@ -183,6 +183,12 @@ def _about_women_only(text: str, body: list[Found], conditions: list[Found]) -> 
     return all(a.type in _REPRODUCTIVE_ATOMS for a in atoms)
 
 
+def _node(f: Found) -> AtomNode | AnyOf:
+    if not f.either:
+        return AtomNode(atom=f.atom)
+    return AnyOf(args=[AtomNode(atom=a) for a in (f.atom, *f.either)])
+
+
 def _compile_criterion(p: _Pending, doc) -> None:
     c = p.criterion
     text = p.text  # what nlp.pipe was given, so doc.text (which rebuilds it from the tokens)
@@ -227,7 +233,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
         conditions = [*women, *conditions]
     if conditions:
         c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
-    parts = [Part(f.start, f.end, AtomNode(atom=f.atom), bool(f.negated)) for f in body]
+    parts = [Part(f.start, f.end, _node(f), bool(f.negated)) for f in body]
     c.expr = build_expression(text, parts, c.kind)
     c.unparsed = unparsed_phrases(doc, covered, text) if found else []
     if c.expr is None and c.applies_if is None:

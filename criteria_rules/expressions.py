@@ -29,8 +29,12 @@ _LIST_CONCEPT_TYPES = {"condition", "procedure", "medication", "pregnancy", "bre
 class Part:
     start: int
     end: int
-    node: AtomNode
+    node: AtomNode | AnyOf  # an atom, or one phrase's alternatives ("both sexes")
     negated: bool
+
+
+def _family(part: Part) -> str | None:
+    return part.node.atom.type if isinstance(part.node, AtomNode) else None
 
 
 def _separator(text: str) -> str:
@@ -72,7 +76,7 @@ def build_expression(text: str, parts: list[Part], kind: str) -> Expr | None:
     seps = [_separator(text[a.end : b.start]) for a, b in zip(parts, parts[1:])]
     if kind == "exclusion":
         for i, (a, b) in enumerate(zip(parts, parts[1:])):
-            same_family = a.node.atom.type in _LIST_CONCEPT_TYPES and b.node.atom.type in _LIST_CONCEPT_TYPES
+            same_family = _family(a) in _LIST_CONCEPT_TYPES and _family(b) in _LIST_CONCEPT_TYPES
             if seps[i] == "and" and same_family and _LIST_GLUE.match(_PARENS.sub(' ', text[a.end : b.start])):
                 seps[i] = "or"
     seps = _resolve_commas(seps, kind)

@@ -64,3 +64,38 @@ def test_both_bounds_decide_the_exclusion(kg, expected):
     rules = exclusion("Body weight below 40 kg or above 150 kg")
     profile = PatientProfile(age_years=50, sex="male", labs=[LabResult(analyte="body weight", value=kg, unit="kg")])
     assert outcome(rules, profile) == expected
+
+
+# --- any sex ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Both genders are eligible for study",
+    "Male or female patients",
+    "Men and women",
+    "Sex: all",
+    "Either sex",
+])
+def test_any_sex_is_met_for_everyone_whose_sex_is_known(text):
+    rules = inclusion(text)
+    assert shape(rules.criteria[0].expr) == "any(sex, sex)"
+    assert outcome(rules, PatientProfile(age_years=30, sex="female")) == "met"
+    assert outcome(rules, PatientProfile(age_years=30, sex="male")) == "met"
+    assert outcome(rules, PatientProfile(age_years=30)) == "unknown"
+
+
+def test_any_sex_beside_an_age_is_a_conjunct_that_always_holds():
+    rules = inclusion("Male or female, aged 18 years or older")
+    assert shape(rules.criteria[0].expr) == "all(any(sex, sex), age)"
+    assert outcome(rules, PatientProfile(age_years=30, sex="male")) == "met"
+    assert outcome(rules, PatientProfile(age_years=12, sex="male")) == "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Male or female partners who are pregnant",
+    "Men and women of childbearing potential must use effective contraception",
+    "Female patients",
+])
+def test_not_any_sex(text):
+    assert not any(isinstance(n, object) and shape(n) == "any(sex, sex)"
+                   for c in inclusion(text).criteria for n in [c.expr])

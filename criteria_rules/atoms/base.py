@@ -28,6 +28,9 @@ class Found:
     negated: bool | None = None  # None: ConText decides
     covers: list[tuple[int, int]] = field(default_factory=list)  # other words it explains
     role: str = "expr"  # "expr" or "applies_if"
+    # further atoms any of which holds in the atom's place: one phrase naming alternatives
+    # ("both sexes" is female or male)
+    either: tuple[AtomBase, ...] = ()
 
 
 @dataclass
