@@ -27,6 +27,7 @@ from criteria_rules.expressions import Part, build_expression
 from criteria_rules.ir import AgeAtom, AnyOf, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
+from criteria_rules.subgroups import implied_subgroup, mark_subgroup
 
 COMPILER_VERSION = "0.1.2"
 MAX_CRITERION_CHARS = 3000  # longer "criteria" are paragraphs of prose or broken layout
@@ -87,7 +88,8 @@ def _attach_windows(ctx: CriterionContext, found: list[Found]) -> list[tuple[int
         kinds = ("condition",) if w.duration else _WINDOW_TARGETS
         if w.duration and any(f.start < w.end and w.start < f.end for f in found):
             continue  # "aged over 18 years" is an age, not how long something lasted
-        targets = [f for f in found if f.atom.type in kinds and getattr(f.atom, "window", "x") is None]
+        targets = [f for f in found if f.atom.type in kinds and getattr(f.atom, "window", "x") is None
+                   and f.role == "expr"]
         if not targets:
             continue
         before = [f for f in targets if f.end <= w.start]
@@ -125,7 +127,8 @@ def _apply_context_flags(doc, found_spans: list[tuple[Found, object]]) -> None:
                 atom.family = True
             if ent._.is_historical and atom.status == "any":
                 atom.status = "history"
-        elif atom.type == "procedure" and ent._.is_hypothetical:
+        elif atom.type == "procedure" and ent._.is_hypothetical and f.role == "expr":
+            # (an "if ..." subgroup clause is hypothetical by its wording, not a plan)
             atom.planned = True
 
 
@@ -203,6 +206,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
     for extract in atom_extractors.ALL_EXTRACTORS:
         found += extract(ctx)
     found.sort(key=lambda f: f.start)
+    mark_subgroup(text, c.kind, found)  # before windows: "at least 21 days after" is the requirement's
     covered = _attach_windows(ctx, found)
     if found:
         apply_context_to = _set_entities(doc, found)
@@ -217,6 +221,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
         covered.append((f.start, f.end))
         covered.extend(f.covers)
     found = _dedupe(_drop_examples(text, found))
+    found += implied_subgroup(c.kind, found)
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]
     if _about_women_only(text, body, conditions):

@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 
 from criteria_rules import compile_eligibility
-from matching.profile import LabResult, PatientProfile
+from criteria_rules.subgroups import subgroup_span
+from matching.profile import Condition, LabResult, PatientProfile, Procedure
 from matching.trial import TrialSummary
 from test_compiler_support import atoms_of, shape
 from test_matching_support import criteria_by_text
@@ -99,3 +100,82 @@ def test_any_sex_beside_an_age_is_a_conjunct_that_always_holds():
 def test_not_any_sex(text):
     assert not any(isinstance(n, object) and shape(n) == "any(sex, sex)"
                    for c in inclusion(text).criteria for n in [c.expr])
+
+
+# --- the subgroup a rule is for ---------------------------------------------------------
+
+
+def test_a_treatment_history_subject_clause_is_the_subgroup():
+    rules = inclusion("Patients who have received radiotherapy must have completed it at least 4 weeks before enrolment")
+    c = rules.criteria[0]
+    assert shape(c.applies_if) == "radiotherapy"
+    assert c.applies_if.atom.window is None  # the window is the requirement's
+    assert shape(c.expr) == "radiotherapy" and c.expr.atom.window.relation == "more_than"
+    none = PatientProfile(age_years=50, sex="female", absent_means_no=True)
+    assert outcome(rules, none) == "not_applicable"
+    long_ago = none.model_copy(update={"procedures": [Procedure(text="radiotherapy", date=dt.date(2023, 6, 1))]})
+    assert outcome(rules, long_ago) == "met"
+    recent = none.model_copy(update={"procedures": [Procedure(text="radiotherapy", date=dt.date(2023, 12, 25))]})
+    assert outcome(rules, recent) == "not_met"
+
+
+def test_an_inclusion_about_a_disease_population_stays_a_requirement():
+    c = inclusion("Patients with diabetes must have HbA1c below 8%").criteria[0]
+    assert c.applies_if is None
+    assert shape(c.expr) == "all(diabetes, hba1c)"
+
+
+def test_an_exclusion_subject_clause_is_the_subgroup():
+    rules = exclusion("Patients with diabetes must not have HbA1c above 10%")
+    c = rules.criteria[0]
+    assert shape(c.applies_if) == "diabetes"
+    assert outcome(rules, PatientProfile(age_years=50, sex="male", absent_means_no=True)) == "not_applicable"
+
+
+def test_a_trailing_if_clause_is_the_subgroup():
+    rules = exclusion("Residual tumour if surgery was performed before enrolment")
+    c = rules.criteria[0]
+    assert shape(c.applies_if) == "surgery"
+    assert not c.applies_if.atom.planned  # "if" is the subgroup's wording, not a plan
+    assert outcome(rules, PatientProfile(age_years=50, sex="male", absent_means_no=True)) == "not_applicable"
+    operated = PatientProfile(age_years=50, sex="male",
+                              procedures=[Procedure(text="surgery", date=dt.date(2023, 3, 1))])
+    assert outcome(rules, operated) == "unknown"  # the rest ("residual tumour") was not read
+
+
+@pytest.mark.parametrize("text", [
+    "Patients with creatinine > 3 will be enrolled only if able to receive oral voriconazole",
+    "Largest fibroid 8 cm in diameter or 12 cm if receiving GnRH agonists",
+    "Prior chemotherapy, if applicable",
+    "Active hepatitis B or C infection",
+])
+def test_not_a_subgroup(text):
+    assert exclusion(text).criteria[0].applies_if is None
+
+
+def test_a_subgroup_timed_by_the_rest_keeps_its_event_in_the_requirement():
+    c = exclusion("In patients who received radiotherapy, within 4 weeks before enrolment").criteria[0]
+    assert shape(c.applies_if) == shape(c.expr) == "radiotherapy"
+    assert c.applies_if.atom.window is None and c.expr.atom.window.relation == "within"
+
+
+def test_subgroup_span_names_the_clause():
+    text = "In patients who received radiotherapy, within 4 weeks"
+    start, end = subgroup_span(text)
+    assert "received radiotherapy" in text[start:end]
+
+
+def test_a_transplant_complication_applies_after_a_transplant():
+    rules = exclusion("Active acute GVHD grades II-IV")
+    assert shape(rules.criteria[0].applies_if) == "transplant"
+    none = PatientProfile(age_years=40, sex="male", absent_means_no=True)
+    assert outcome(rules, none) == "not_applicable"
+    transplanted = none.model_copy(update={
+        "procedures": [Procedure(text="allogeneic stem cell transplant", date=dt.date(2023, 6, 1))],
+        "conditions": [Condition(text="acute graft versus host disease", stage="III")]})
+    assert outcome(rules, transplanted) == "met"
+
+
+def test_a_transplant_complication_named_with_its_transplant_or_required_stays_as_written():
+    assert exclusion("GVHD after allogeneic stem cell transplant").criteria[0].applies_if is None
+    assert inclusion("Steroid-refractory acute GVHD").criteria[0].applies_if is None
