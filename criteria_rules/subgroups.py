@@ -10,7 +10,9 @@ met or triggered by the subgroup's own words.
 
 An exclusion about a complication that only follows a procedure ("Active acute GVHD
 grades II-IV" after a transplant) likewise applies only to patients who had it: the
-lexicon gives such a concept ``occurs_after: <procedure id>``. Only exclusions get this:
+lexicon gives such a concept ``occurs_after: <procedure id>``; and one about a habit
+(smoking, alcohol or drug misuse) only from the age it is asked about (``from_age``), as
+pregnancy rules apply to women of childbearing age (compiler). Only exclusions get this:
 an inclusion that asks for the complication ("patients with steroid-refractory GVHD")
 is a requirement, which a patient without the transplant does not meet.
 """
@@ -22,7 +24,7 @@ import re
 from criteria_rules import terminology
 from criteria_rules.atoms.base import Found
 from criteria_rules.atoms.windows import find_windows
-from criteria_rules.ir import ProcedureAtom
+from criteria_rules.ir import AgeAtom, ProcedureAtom
 
 _WHO = (r"(?:patients?|subjects?|participants?|recipients?|those|individuals?|people|persons?|women|men|"
         r"children|adults?|candidates?)")
@@ -93,32 +95,50 @@ def mark_subgroup(text: str, kind: str, found: list[Found]) -> None:
         f.role = "applies_if"
 
 
-def occurs_after(concept_id: str) -> str | None:
-    """The procedure a condition only follows (lexicon ``occurs_after``), through its parents."""
-    for cid in (concept_id, *terminology.ancestors(concept_id)):
+def _lexicon_value(concept_id: str, key: str):
+    """A lexicon datum of the concept or, failing that, of its nearest ancestor that has it."""
+    for cid in (concept_id, *sorted(terminology.ancestors(concept_id))):
         concept = terminology.concept(cid)
-        if concept is not None and concept.get("occurs_after"):
-            return str(concept.get("occurs_after"))
+        if concept is not None and concept.get(key) is not None:
+            return concept.get(key)
     return None
 
 
+def occurs_after(concept_id: str) -> str | None:
+    """The procedure a condition only follows (lexicon ``occurs_after``)."""
+    value = _lexicon_value(concept_id, "occurs_after")
+    return str(value) if value is not None else None
+
+
+def from_age(concept_id: str) -> float | None:
+    """The age before which a habit is not asked about (lexicon ``from_age``: smoking, alcohol)."""
+    value = _lexicon_value(concept_id, "from_age")
+    return float(value) if value is not None else None
+
+
 def implied_subgroup(kind: str, found: list[Found]) -> list[Found]:
-    """For an exclusion, the procedure its complications presuppose, as ``applies_if``
-    atoms; nothing when the criterion names that procedure itself."""
-    if kind != "exclusion":
+    """For an exclusion every atom of which concerns one kind of patient, who that is, as
+    ``applies_if`` atoms: the patients who had the procedure its complications follow
+    ("Active acute GVHD" after a transplant), or the ages at which a habit is asked about
+    ("Cigarette smoking > 1 pack per month" for a 4-year-old does not apply). Nothing when
+    another atom is not so scoped ("GVHD or active infection": the infection counts for
+    everyone), or when the criterion names the procedure itself."""
+    body = [f for f in found if f.role == "expr"]
+    if kind != "exclusion" or not body or any(f.atom.type != "condition" or f.negated for f in body):
         return []
-    named = {getattr(f.atom, "concept", None) for f in found}
-    implied: list[Found] = []
-    for f in found:
-        if f.role != "expr" or f.atom.type != "condition" or f.negated:
-            continue
-        procedure = occurs_after(f.atom.concept)
-        if procedure is None or procedure in named or any(
-                procedure in terminology.ancestors(c) for c in named if c):
-            continue
-        named.add(procedure)
-        implied.append(Found(f.start, f.start, ProcedureAtom(
+    named = {getattr(f.atom, "concept", None) for f in found} - {None}
+    start = body[0].start
+    procedures = {occurs_after(f.atom.concept) for f in body}
+    if len(procedures) == 1 and None not in procedures:
+        [procedure] = procedures
+        if procedure in named or any(procedure in terminology.ancestors(c) for c in named):
+            return []
+        label = body[0].atom.label or body[0].atom.concept
+        return [Found(start, start, ProcedureAtom(
             concept=procedure, label=terminology.label(procedure),
-            text=f"{terminology.label(procedure)} (what {f.atom.label or f.atom.concept} follows)"),
-            role="applies_if"))
-    return implied
+            text=f"{terminology.label(procedure)} (what {label} follows)"), role="applies_if")]
+    ages = [from_age(f.atom.concept) for f in body]
+    if None not in ages and not any(f.atom.type == "age" for f in found):
+        return [Found(start, start, AgeAtom(min_years=max(ages), text="an age at which the habit is asked about"),
+                      role="applies_if")]
+    return []

@@ -179,3 +179,25 @@ def test_a_transplant_complication_applies_after_a_transplant():
 def test_a_transplant_complication_named_with_its_transplant_or_required_stays_as_written():
     assert exclusion("GVHD after allogeneic stem cell transplant").criteria[0].applies_if is None
     assert inclusion("Steroid-refractory acute GVHD").criteria[0].applies_if is None
+
+
+def test_a_complication_beside_an_unscoped_condition_is_not_scoped():
+    assert exclusion("Active GVHD or active infection").criteria[0].applies_if is None
+
+
+@pytest.mark.parametrize("text", ["Current cigarette smoking", "History of alcohol abuse", "Drug addiction"])
+def test_a_habit_is_asked_about_from_adolescence(text):
+    rules = exclusion(text)
+    assert shape(rules.criteria[0].applies_if) == "age"
+    child = PatientProfile(age_years=5, sex="male", absent_means_no=True)
+    assert outcome(rules, child) == "not_applicable"
+    adult = PatientProfile(age_years=40, sex="male", absent_means_no=True)
+    assert outcome(rules, adult) == "not_met"
+    smoker = adult.model_copy(update={"conditions": [Condition(text="smoking"), Condition(text="alcohol abuse"),
+                                                     Condition(text="drug addiction")]})
+    assert outcome(rules, smoker) == "met"
+
+
+def test_a_habit_required_by_an_inclusion_or_beside_a_disease_is_not_scoped():
+    assert inclusion("Current smokers").criteria[0].applies_if is None
+    assert exclusion("History of alcoholism or liver cirrhosis").criteria[0].applies_if is None
