@@ -201,3 +201,22 @@ def test_a_habit_is_asked_about_from_adolescence(text):
 def test_a_habit_required_by_an_inclusion_or_beside_a_disease_is_not_scoped():
     assert inclusion("Current smokers").criteria[0].applies_if is None
     assert exclusion("History of alcoholism or liver cirrhosis").criteria[0].applies_if is None
+
+
+# --- procedures a record names ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("criterion, note_sentence, concept", [
+    ("Prior central venous catheterization", "She has a PICC line in the left arm.", "central_venous_catheter"),
+    ("Presence of a central line", "A tunneled central venous catheter was placed in 2019.", "central_venous_catheter"),
+    ("Chest tubes", "A chest drain was inserted for the effusion.", "chest_tube"),
+])
+def test_lines_and_drains_are_procedures_a_note_settles(criterion, note_sentence, concept):
+    from matching.note import extract_profile
+
+    rules = exclusion(criterion)
+    assert concept in {getattr(a, "concept", "") for a in atoms_of(rules)}
+    with_it = extract_profile(f"A 60-year-old man with pneumonia. {note_sentence}", as_of=AS_OF).profile
+    without = extract_profile("A 60-year-old man with pneumonia after cardiac catheterization.", as_of=AS_OF).profile
+    assert outcome(rules, with_it) == "met"
+    assert outcome(rules, without) == "not_met"
