@@ -57,3 +57,22 @@ def test_an_answer_to_its_question_settles_it():
     answers = {f"q:criterion:NCT00000005:{living.id}": "yes"}
     outcomes = _outcomes(_profile(answers=answers))
     assert outcomes[living.text].outcome == "met"
+
+
+OWN_REQUIREMENTS = """Inclusion Criteria:
+- Asthma diagnosed in childhood
+- Admitted with asthma as the primary cause of admission
+- Adults with asthma presenting with an emergency department triage category of 2 or higher
+"""
+
+
+def test_another_unread_requirement_a_record_does_not_settle_leaves_it_open():
+    rules = compile_eligibility(OWN_REQUIREMENTS)
+    assert [unread_setting(c) for c in rules.criteria] == ["in childhood", "primary cause", "triage category"]
+    outcomes = criteria_by_text(TrialSummary(nct_id="NCT00000006", rules=rules), _profile(), AS_OF)
+    for result in outcomes.values():
+        assert result.outcome == "unknown"
+        assert "but it also asks" in result.reason and "where you live" not in result.reason
+    denied = criteria_by_text(TrialSummary(nct_id="NCT00000006", rules=rules), PatientProfile(
+        age_years=40, sex="female", conditions=[Condition(text="asthma", present=False)]), AS_OF)
+    assert {c.outcome for c in denied.values()} == {"not_met"}  # what was read still fails it
