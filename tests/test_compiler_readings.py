@@ -220,3 +220,24 @@ def test_lines_and_drains_are_procedures_a_note_settles(criterion, note_sentence
     without = extract_profile("A 60-year-old man with pneumonia after cardiac catheterization.", as_of=AS_OF).profile
     assert outcome(rules, with_it) == "met"
     assert outcome(rules, without) == "not_met"
+
+
+@pytest.mark.parametrize("text, concept, planned", [
+    ("Liver metastases that require extended hepatic resection", "surgery", True),
+    ("Patients requiring allogeneic HSCT", "hsct_allogeneic", True),
+    ("Patients requiring dialysis", "dialysis", False),  # a current treatment
+    ("Patients requiring mechanical ventilation", "mechanical_ventilation", False),
+    ("Prior surgery", "surgery", False),
+])
+def test_an_operation_the_patient_requires_is_one_to_come(text, concept, planned):
+    [atom] = [a for a in atoms_of(inclusion(text), atom_type="procedure") if a.concept == concept]
+    assert atom.planned is planned
+
+
+def test_a_required_operation_is_not_met_by_a_past_one():
+    rules = inclusion("Liver metastases that require extended hepatic resection")
+    operated = PatientProfile(age_years=60, sex="male", conditions=[Condition(text="liver metastases")],
+                              procedures=[Procedure(text="laparotomy", date=dt.date(2023, 1, 5))])
+    assert outcome(rules, operated) != "met"
+    planned = operated.model_copy(update={"procedures": [Procedure(text="liver resection", planned=True)]})
+    assert outcome(rules, planned) == "met"

@@ -17,6 +17,11 @@ _PLANNED = re.compile(
     r"\b(?:candidates?\s+for|scheduled|planned|planning|plan\s+to|eligible\s+for|will\s+(?:undergo|receive)|awaiting|indicated\s+for|referred\s+for|intended|about\s+to|undergoing|to\s+undergo)\b[^.;]{0,40}$",
     re.I,
 )
+# "lesions that require extended hepatic resection", "patients requiring HSCT": an
+# operation or transplant the patient needs is one to come. ("requiring dialysis",
+# "requiring mechanical ventilation", "transfusion-requiring" name a current treatment.)
+_REQUIRED = re.compile(r"\b(?:requir(?:e|es|ing)|in\s+need\s+of|need(?:s|ing)?)\b[^.;]{0,40}$", re.I)
+_OPERATIONS = ("surgery", "transplant", "biopsy")
 _STAGE = re.compile(
     r"\b(?:stages?|grades?|FIGO stage|AJCC stage)\s*(?P<stage>(?:[0IV]{1,4}|[1-4])[A-C]?\d?(?:\s*(?:-|–|to|or|and|through|/)\s*(?:[IV]{1,4}|[1-4])[A-C]?\d?)*)\b",
     re.I,
@@ -114,7 +119,8 @@ def _procedure(ctx: CriterionContext, m: Mention) -> Found:
         label=terminology.label(m.concept_id),
         subtype=concept.get("subtype") if concept else None,
         site=site,
-        planned=bool(_PLANNED.search(before)),
+        planned=bool(_PLANNED.search(before)) or bool(
+            _REQUIRED.search(before) and any(terminology.is_a(m.concept_id, c) for c in _OPERATIONS)),
     )
 
 
