@@ -4,7 +4,8 @@ The words between consecutive atoms say how they combine: "or" / "nor" / "/" -> 
 "and" / "with" / "after" / a longer phrase -> all; a bare comma takes the conjunction
 that closes its list ("HIV, hepatitis B or C" -> any). In an exclusion, "A and B"
 between atoms of the same family is read as any (either one excludes). "No A or B"
-(every atom of an any-group negated) becomes Not(AnyOf(A, B)).
+(every atom of an any-group negated) becomes Not(AnyOf(A, B)). "At least k of the
+following: a, b, c" in one line is any of the k-item conjunctions.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from criteria_rules.ir import AnyOf, AtomNode, Expr, Not, all_of
+from itertools import combinations
+
+from criteria_rules.ir import All, AnyOf, AtomNode, Expr, Not, all_of
 
 _PARENS = re.compile(r"\([^()]*\)")
 _OR = re.compile(r"\b(?:or|nor|either|and/or|otherwise)\b|/", re.I)
@@ -68,10 +71,58 @@ def _group(parts: list[Part]) -> Expr:
     return AnyOf(args=[Not(arg=p.node) if p.negated else p.node for p in parts])
 
 
+_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+# "at least two of the following: fever, cough, dyspnoea", "two or more of: ...", "any 2 of
+# these symptoms: ..." written in one line (a bulleted list is an outline group instead).
+_K_OF_N = re.compile(
+    r"\b(?:(?:at\s+least|a\s+minimum\s+of|any|≥|>=)\s*(?P<k>one|two|three|four|five|[1-5])(?:\s*\(\d\))?"
+    r"|(?P<k2>one|two|three|four|five|[1-5])(?:\s*\(\d\))?\s+or\s+more)"
+    r"\s+(?:of|from|out\s+of)\b[^:;.]{0,60}:",
+    re.I,
+)
+_MEMBER_SPLIT = re.compile(r"[;,]|\b(?:and/or|or|and)\b", re.I)
+MAX_COMBINATIONS = 35  # beyond this "k of n" is read as "any of n", the looser reading
+
+
+def _k_of_n(text: str, parts: list[Part], kind: str) -> Expr | None:
+    """"At least k of: a, b, c": any of the k-sized conjunctions of the listed items
+    (exact, in the existing any/all tree); the words before the colon are a conjunct."""
+    m = _K_OF_N.search(text)
+    if m is None:
+        return None
+    k = (m.group("k") or m.group("k2")).lower()
+    k = _NUMBERS.get(k) or int(k)
+    listed = [p for p in parts if p.start >= m.end()]
+    bounds = [0, *[b.end() for b in _MEMBER_SPLIT.finditer(text[m.end():])], len(text) - m.end()]
+    members: dict[int, list[Part]] = {}
+    for p in listed:
+        segment = max(i for i, b in enumerate(bounds) if b <= p.start - m.end())
+        members.setdefault(segment, []).append(p)
+    groups = [_group([p]) if len(ps) == 1 else all_of(*[_group([q]) for q in ps])
+              for ps in members.values() for p in ps[:1]]
+    if len(groups) < 2:
+        return None
+    if k <= 1:
+        chosen: Expr = AnyOf(args=groups)
+    elif k >= len(groups):
+        chosen = All(args=groups)
+    else:
+        combos = list(combinations(groups, k))
+        chosen = AnyOf(args=groups) if len(combos) > MAX_COMBINATIONS else AnyOf(
+            args=[All(args=[g.model_copy(deep=True) for g in combo]) for combo in combos])
+    head = build_expression(text[: m.start()], [p for p in parts if p.end <= m.start()], kind)
+    if head is None:
+        return chosen
+    return All(args=[*head.args, chosen]) if isinstance(head, All) else All(args=[head, chosen])
+
+
 def build_expression(text: str, parts: list[Part], kind: str) -> Expr | None:
     """``text`` is the criterion text the parts' offsets point into."""
     if not parts:
         return None
+    counted = _k_of_n(text, parts, kind)
+    if counted is not None:
+        return counted
     parts = sorted(parts, key=lambda p: p.start)
     seps = [_separator(text[a.end : b.start]) for a, b in zip(parts, parts[1:])]
     if kind == "exclusion":

@@ -241,3 +241,28 @@ def test_a_required_operation_is_not_met_by_a_past_one():
     assert outcome(rules, operated) != "met"
     planned = operated.model_copy(update={"procedures": [Procedure(text="liver resection", planned=True)]})
     assert outcome(rules, planned) == "met"
+
+
+# --- "at least k of" in one line --------------------------------------------------------
+
+
+def test_at_least_two_of_a_one_line_list():
+    rules = inclusion("Pneumonia and at least two of the following: fever, cough, dyspnea")
+    c = rules.criteria[0]
+    assert shape(c.expr).startswith("all(pneumonia, any(all(")
+    def patient(*present, absent=()):
+        return PatientProfile(age_years=50, sex="male", conditions=[
+            Condition(text="pneumonia"), *[Condition(text=t) for t in present],
+            *[Condition(text=t, present=False) for t in absent]])
+    assert outcome(rules, patient("fever", "dyspnea")) == "met"
+    assert outcome(rules, patient("cough", absent=("fever", "dyspnea"))) == "not_met"
+    assert outcome(rules, patient("cough")) == "unknown"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Any 1 of the following: diabetes, hypertension, obesity", "any(diabetes, hypertension, obesity)"),
+    ("At least three of: diabetes, hypertension and obesity", "all(diabetes, hypertension, obesity)"),
+    ("Two or more of these: diabetes, hypertension", "all(diabetes, hypertension)"),
+])
+def test_k_of_n_edges(text, expected):
+    assert shape(inclusion(text).criteria[0].expr) == expected
