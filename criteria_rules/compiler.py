@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from criteria_rules import atoms as atom_extractors
+from criteria_rules import terminology
 from criteria_rules.atoms.base import CriterionContext, Found
 from criteria_rules.atoms.windows import find_windows
 from criteria_rules.clean import clean_text, looks_english
@@ -155,6 +156,29 @@ def _drop_examples(text: str, found: list[Found]) -> list[Found]:
     return kept
 
 
+_DEFINITION = re.compile(r"\b(?:defined|characteri[sz]ed|diagnosed)\s+(?:by|as)\b[^.;]*", re.I)
+
+
+def _drop_restatements(text: str, found: list[Found]) -> list[Found]:
+    """In "Mild cognitive impairment defined by ... cognitive impairment at testing ...", the
+    definition names its concept again in broader words; as an alternative it would widen
+    the rule to every cognitive impairment. Such an atom (an ancestor of one named before the
+    definition) is dropped."""
+    regions = [(m.start(), m.end()) for m in _DEFINITION.finditer(text)]
+    if not regions:
+        return found
+    kept = []
+    for f in found:
+        concept = getattr(f.atom, "concept", None)
+        region = next(((a, b) for a, b in regions if a <= f.start and f.end <= b), None)
+        if region and concept and any(
+                g.end <= region[0] and getattr(g.atom, "concept", None) and g.atom.concept != concept
+                and terminology.is_a(g.atom.concept, concept) for g in found):
+            continue
+        kept.append(f)
+    return kept
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
     """Drop an atom that repeats an earlier one ("... transplantation (HSCT)")."""
     seen: set = set()
@@ -220,7 +244,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
     for f in found:
         covered.append((f.start, f.end))
         covered.extend(f.covers)
-    found = _dedupe(_drop_examples(text, found))
+    found = _dedupe(_drop_restatements(text, _drop_examples(text, found)))
     found += implied_subgroup(c.kind, found)
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]

@@ -266,3 +266,34 @@ def test_at_least_two_of_a_one_line_list():
 ])
 def test_k_of_n_edges(text, expected):
     assert shape(inclusion(text).criteria[0].expr) == expected
+
+
+# --- qualifiers a patient's fact must carry ---------------------------------------------
+
+
+def _noted(text: str) -> PatientProfile:
+    from matching.note import extract_profile
+
+    return extract_profile(text, as_of=AS_OF).profile
+
+
+def test_mild_cognitive_impairment_is_not_met_by_a_severe_one():
+    rules = inclusion("Diagnosis of mild cognitive impairment")
+    assert shape(rules.criteria[0].expr) == "mild_cognitive_impairment"
+    assert outcome(rules, _noted("A 75-year-old man with mild cognitive impairment.")) == "met"
+    assert outcome(rules, _noted("A 75-year-old man with severe cognitive impairment.")) != "met"
+    # the broader rule is still met by either
+    broad = inclusion("Cognitive impairment")
+    assert outcome(broad, _noted("A 75-year-old man with mild cognitive impairment.")) == "met"
+
+
+def test_a_definition_does_not_widen_what_it_defines():
+    c = exclusion("Mild cognitive impairment defined by objective cognitive impairment at testing").criteria[0]
+    assert shape(c.expr) == "mild_cognitive_impairment"
+
+
+def test_anti_tuberculosis_medicines_are_a_treatment_not_the_disease():
+    rules = inclusion("Taking anti-tuberculosis medicines")
+    assert shape(rules.criteria[0].expr) == "antituberculosis_drug"
+    assert outcome(rules, _noted("A 50-year-old man on isoniazid and rifampin for tuberculosis.")) == "met"
+    assert outcome(rules, _noted("A 50-year-old man with a history of tuberculosis.")) != "met"
