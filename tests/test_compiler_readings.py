@@ -297,3 +297,19 @@ def test_anti_tuberculosis_medicines_are_a_treatment_not_the_disease():
     assert shape(rules.criteria[0].expr) == "antituberculosis_drug"
     assert outcome(rules, _noted("A 50-year-old man on isoniazid and rifampin for tuberculosis.")) == "met"
     assert outcome(rules, _noted("A 50-year-old man with a history of tuberculosis.")) != "met"
+
+
+@pytest.mark.parametrize("text, value, unit, ref", [
+    ("Steroids < 0.5 mg/kg prednisone or other steroid equivalent", 0.5, "mg/kg/day", "prednisone"),
+    ("Systemic corticosteroids > 10 mg/day of prednisone or equivalent", 10, "mg/day", "prednisone"),
+    ("Corticosteroids at 20 mg prednisolone or an equivalent dose", 20, "mg/day", "prednisolone"),
+])
+def test_a_dose_named_by_its_reference_steroid_is_one_limit(text, value, unit, ref):
+    [m] = atoms_of(inclusion(text), atom_type="medication")
+    assert (m.concept, m.dose.value, m.dose.unit, m.dose_of) == ("corticosteroid", value, unit, ref)
+
+
+def test_a_steroid_of_unknown_dose_does_not_meet_a_dose_limit():
+    rules = inclusion("Steroids < 0.5 mg/kg prednisone or other steroid equivalent")
+    from matching.profile import Medication
+    assert outcome(rules, PatientProfile(age_years=50, sex="male", medications=[Medication(text="prednisone")])) == "unknown"

@@ -34,7 +34,10 @@ _DOSE = re.compile(
     r"^[^.;]{0,40}?(?:equivalent(?:\s+dose)?\s+(?:of|to)\s+)?(?P<ref>prednisone|prednisolone|methylprednisolone|dexamethasone|hydrocortisone)?\s*"
     rf"(?:equivalent\s+)?(?:of\s+)?(?P<cmp>{COMPARATOR_PREFIX_RE})?\s*(?P<num>\d+(?:[.,]\d+)?)\s*(?P<unit>mg|µg|μg|mcg|g)\s*"
     r"(?P<per>(?:/|per|a|each)\s*(?:day|d|daily|24\s*h(?:ours?)?)|daily|qd|/\s*kg(?:\s*/\s*day)?)?\s*"
-    rf"(?:of\s+(?P<ref2>prednisone|prednisolone|methylprednisolone|dexamethasone|hydrocortisone))?\s*(?:\(?\s*(?:or\s+)?(?:equivalent|equiv\.?)\)?)?\s*(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
+    # ("10 mg of prednisone or equivalent", "0.5 mg/kg prednisone or other steroid equivalent")
+    rf"(?:(?:of\s+)?(?P<ref2>prednisone|prednisolone|methylprednisolone|dexamethasone|hydrocortisone))?\s*"
+    r"(?:\(?\s*(?:or\s+(?:an?\s+)?(?:other\s+)?(?:(?:cortico)?steroids?\s+)?)?(?:equivalents?|equiv\.?)\)?)?\s*"
+    rf"(?P<cmp2>{COMPARATOR_SUFFIX_RE})?",
     re.I,
 )
 
