@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -123,13 +124,24 @@ class Server:
         return serving_pids(self.process.pid)
 
     def stop(self, timeout: float = 20.0) -> None:
+        """SIGINT, then SIGTERM; a worker still in its startup (loading the catalog) does not
+        stop until the load ends, so after that the workers and the supervisor are killed."""
         if self.process.poll() is None:
+            workers = self.worker_pids()
             self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.process.terminate()
-                self.process.wait(10)
+                try:
+                    self.process.wait(10)
+                except subprocess.TimeoutExpired:
+                    for pid in workers:
+                        if pid != self.process.pid:
+                            with contextlib.suppress(OSError):
+                                os.kill(pid, signal.SIGKILL)
+                    self.process.kill()
+                    self.process.wait(10)
 
 
 def process_cpu_seconds(pid: int) -> float:

@@ -470,7 +470,9 @@ def run_http(corpus: Path, args, log=print) -> HttpResult:
     log(f"HTTP: eligo recompile --workers {args.workers} ...")
     recompile_output, recompile_seconds = run_cli(["recompile", "--workers", str(args.workers)], env)
     log("HTTP: " + recompile_output.strip().splitlines()[-1] if recompile_output.strip() else "HTTP: recompiled")
-    server = start_server(url, port=args.http_port, workers=args.http_workers, log_dir=args.work_dir)
+    # a worker listens once its catalog is loaded: ~25 CPU s at 10k, minutes on a busy machine
+    server = start_server(url, port=args.http_port, workers=args.http_workers, log_dir=args.work_dir,
+                          ready_timeout=600)
     try:
         bodies = request_bodies()
         # Warm-up: every worker loads the catalog and builds its index on first use, and
