@@ -38,6 +38,7 @@ from matching.trial import TrialSummary
 log = logging.getLogger(__name__)
 
 Stamp = tuple  # (trials.updated_at, trial_rules.compiled_at): changes whenever either does
+RulesKey = tuple[str, str]  # (compiler version, input hash): all a stored RuleSet depends on
 
 LOAD_CHUNK = 500
 
@@ -50,6 +51,9 @@ class CatalogSnapshot:
     index: CandidateIndex
     by_id: dict[str, TrialSummary] = field(repr=False)
     stamps: dict[str, Stamp] = field(default_factory=dict, repr=False)
+    # the parsed RuleSet of each (compiler version, input hash) the trials use: a reload
+    # reuses these objects instead of parsing a second copy while both snapshots are alive
+    rulesets: dict[RulesKey, RuleSet] = field(default_factory=dict, repr=False)
 
     @property
     def trials(self) -> Sequence[TrialSummary]:
@@ -60,10 +64,18 @@ class CatalogSnapshot:
 
 
 def build_snapshot(trials: Sequence[TrialSummary], version: int = 0,
-                   stamps: dict[str, Stamp] | None = None) -> CatalogSnapshot:
+                   stamps: dict[str, Stamp] | None = None,
+                   rulesets: dict[RulesKey, RuleSet] | None = None) -> CatalogSnapshot:
     index = CandidateIndex(trials)
     return CatalogSnapshot(version=version, index=index, by_id={t.nct_id: t for t in index.trials},
-                           stamps=stamps or {})
+                           stamps=stamps or {}, rulesets=rulesets_in_use(rulesets or {}, index.trials))
+
+
+def rulesets_in_use(rulesets: dict[RulesKey, RuleSet], trials: Sequence[TrialSummary]) -> dict[RulesKey, RuleSet]:
+    """The entries of ``rulesets`` some trial points to (a RuleSet no trial uses any more
+    is not kept alive by the next reload's table)."""
+    used = {id(trial.rules) for trial in trials if trial.rules is not None}
+    return {key: rules for key, rules in rulesets.items() if id(rules) in used}
 
 
 def read_stamps(session: Session) -> dict[str, Stamp]:
@@ -73,16 +85,18 @@ def read_stamps(session: Session) -> dict[str, Stamp]:
     return {nct_id: (updated_at, compiled_at) for nct_id, updated_at, compiled_at in rows}
 
 
-def load_summaries(session: Session, ids: Sequence[str]) -> list[TrialSummary]:
+def load_summaries(session: Session, ids: Sequence[str],
+                   shared_rules: dict[RulesKey, RuleSet] | None = None) -> list[TrialSummary]:
     """TrialSummary of the given trials, without reading the raw registry records.
 
     Read in chunks, so only one chunk's rows are in memory at a time. A RuleSet depends
     only on (compiler version, input hash), and registries repeat texts, so the JSON of
     each distinct RuleSet is fetched and parsed once per load, straight from its text;
     the other trials with that input point to the same object (``app.rules.ruleset_of``).
+    ``shared_rules`` (key -> RuleSet, e.g. the previous snapshot's) is reused and filled in.
     """
     summaries = []
-    shared_rules: dict = {}  # one parsed RuleSet per distinct compiler input
+    shared_rules = {} if shared_rules is None else shared_rules  # one parsed RuleSet per distinct input
     for start in range(0, len(ids), LOAD_CHUNK):
         statement = (
             select(Trial)
@@ -132,11 +146,16 @@ def load_snapshot(session: Session, previous: CatalogSnapshot | None = None) -> 
             kept.append(previous.by_id[nct_id])
         else:
             changed.append(nct_id)
-    loaded = load_summaries(session, sorted(changed))
+    # Changed trials whose rules did not change (a registry update of the record, or a
+    # recompile that gave the same input and version) get the previous snapshot's RuleSet
+    # objects: during a reload both snapshots are alive, and two copies of every RuleSet
+    # would be most of the peak.
+    shared = dict(previous.rulesets) if previous is not None else {}
+    loaded = load_summaries(session, sorted(changed), shared)
     fresh = {t.nct_id for t in loaded}
     # a trial deleted between the two queries is dropped with its stamp
     return build_snapshot(kept + loaded, version,
-                          {i: s for i, s in stamps.items() if i in fresh or i not in changed})
+                          {i: s for i, s in stamps.items() if i in fresh or i not in changed}, shared)
 
 
 FULL_COLLECTION_EVERY = 100  # younger collections per full one (Python's default: 10)

@@ -76,6 +76,40 @@ def test_the_catalog_parses_each_distinct_ruleset_once(session_factory, make_stu
     assert all(isinstance(r.__pydantic_fields_set__, SharedFieldNames) for r in rules.values())
 
 
+def test_a_reload_reuses_the_previous_snapshots_rulesets(session_factory, make_study, monkeypatch):
+    """While a reload runs, the old and the new snapshot are both alive: trials whose rules
+    did not change (a newer registry record with the same criteria) keep the very same
+    RuleSet objects instead of a second parsed copy; a changed text is parsed anew, and a
+    RuleSet no trial uses any more leaves the snapshot's table."""
+    if not compiler_available():
+        pytest.skip("the criteria compiler is not installed")
+    other = CRITERIA + "\n* HIV infection"
+    import_records(session_factory, [SourceRecord("a", make_study("NCT09000001", criteria=CRITERIA)),
+                                     SourceRecord("b", make_study("NCT09000002", criteria=other))])
+    catalog = TrialCatalog(session_factory, check_seconds=0)
+    before = catalog.current()
+    old_rules = {nct_id: trial.rules for nct_id, trial in before.by_id.items()}
+    assert {id(r) for r in before.rulesets.values()} == {id(r) for r in old_rules.values()}
+
+    parsed = []
+    real = app.catalog.compact_ruleset
+    monkeypatch.setattr(app.catalog, "compact_ruleset", lambda ruleset: parsed.append(ruleset) or real(ruleset))
+    changed_text = CRITERIA + "\n* Active hepatitis B"
+    import_records(session_factory, [  # both records newer: both trials reload
+        SourceRecord("a2", make_study("NCT09000001", criteria=CRITERIA, updated="2024-06-01", title="Renamed")),
+        SourceRecord("b2", make_study("NCT09000002", criteria=changed_text, updated="2024-06-01"))])
+    after = catalog.refresh()
+
+    assert after.version > before.version
+    assert after.get("NCT09000001").brief_title == "Renamed"  # the trial itself was re-read
+    assert after.get("NCT09000001").rules is old_rules["NCT09000001"]  # its RuleSet was not
+    assert after.get("NCT09000002").rules is not old_rules["NCT09000002"]
+    assert len(parsed) == 1  # only the changed text's RuleSet
+    in_use = {id(trial.rules) for trial in after.trials}
+    assert len(after.rulesets) == 2 and {id(r) for r in after.rulesets.values()} == in_use
+    assert all(id(r) != id(old_rules["NCT09000002"]) for r in after.rulesets.values())
+
+
 def _textbook_bm25(trials, query_terms, k1=1.2, b=0.75) -> list[float]:
     docs = [Counter(terms(inclusion_side(t))) for t in trials]
     lengths = [sum(d.values()) for d in docs]
