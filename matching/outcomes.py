@@ -37,6 +37,11 @@ MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applic
 # Compiled expression nodes: (_ATOM, number, atom) | (_NOT, node) | (_ALL, nodes) | (_ANY, nodes)
 _ATOM, _NOT, _ALL, _ANY = 0, 1, 2, 3
 
+# How a criterion's own outcome is reached (before the silence / unread rules of _decide):
+# nothing understood (unknown), one atom and nothing else (its value), or the general walk.
+# Two thirds of a request's criteria are one of the first two.
+_FORM_NONE, _FORM_ATOM, _FORM_GENERAL = 0, 1, 2
+
 
 @dataclass(frozen=True, slots=True)
 class CriterionPlan:
@@ -54,6 +59,12 @@ class CriterionPlan:
     unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
     text: str = ""  # the criterion as written (matching.ballots quotes it)
     subject_reading: trial_subject.Reading | None = None  # what matching.trial_subject reads of it
+    form: int = _FORM_GENERAL  # _FORM_NONE | _FORM_ATOM | _FORM_GENERAL
+    # ``shape`` without the words of an unread exclusion, which only a complete record with
+    # its text reads (matching.record_mentions); equal to ``shape`` when unread words
+    # qualify an atom (``narrowing``). Five hundred "unsupported" exclusions per request
+    # are each their own shape but nearly all come out the same way.
+    loose_shape: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +131,17 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     # an inclusion's when it has a narrowing)
     words = unread if unread is not None or narrowing is None else criterion.text
     setting = unread_settings.unread_setting(criterion) is not None
-    shape = _shape_number((inclusion, _expr_shape(expr), _expr_shape(applies_if),
-                           tuple(child.shape for child in children), combine_any, words, setting))
+    core = (inclusion, _expr_shape(expr), _expr_shape(applies_if), tuple(child.shape for child in children),
+            combine_any)
+    shape = _shape_number(core + (words, setting))
+    # without a narrowing, ``words`` is the unread exclusion's text, read only by record_mentions
+    loose_shape = shape if narrowing else _shape_number(core + (unread is not None, setting))
+    if children or applies_if is not None:
+        form = _FORM_GENERAL
+    else:
+        form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing, setting, criterion.text, trial_subject.reading(criterion))
+                         narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -184,6 +202,17 @@ def _effective(plan: CriterionPlan, outcome: str) -> Truth:
     return True if outcome == MET else False if outcome == NOT_MET else None
 
 
+def reads_unread_words(facts: PatientFacts) -> bool:
+    """Whether an unread exclusion's own words can decide its outcome for this patient
+    (``record_mentions.applies``); if not, criteria are memoised by ``loose_shape``."""
+    return record_mentions.applies(facts.profile, False)
+
+
+def memo_key(plan: CriterionPlan, facts: PatientFacts) -> int:
+    """The key of ``facts.outcomes`` under which ``plan``'s outcome is kept."""
+    return plan.shape if reads_unread_words(facts) else plan.loose_shape
+
+
 def criterion_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     """met | not_met | unknown | not_applicable, as ``evaluate._evaluate_criterion`` decides it."""
     if facts.criterion_answers:
@@ -192,9 +221,10 @@ def criterion_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> 
         if answered is not None:
             return MET if answered else NOT_MET
         return _decide(plan, nct_id, facts)
-    outcome = facts.outcomes.get(plan.shape)
+    key = memo_key(plan, facts)
+    outcome = facts.outcomes.get(key)
     if outcome is None:
-        outcome = facts.outcomes[plan.shape] = _decide(plan, nct_id, facts)
+        outcome = facts.outcomes[key] = _decide(plan, nct_id, facts)
     return outcome
 
 
@@ -203,7 +233,7 @@ def top_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: 
     unknown when it rules the patient out only through the disease the trial studies
     (:mod:`matching.trial_subject`; ``evaluate.evaluate_trial_detailed`` does the same)."""
     shared = None if facts.criterion_answers else facts.outcomes
-    outcome = shared.get(plan.shape) if shared is not None else None
+    outcome = shared.get(memo_key(plan, facts)) if shared is not None else None
     if outcome is None:
         outcome = criterion_outcome(plan, nct_id, facts)
     if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
@@ -213,7 +243,18 @@ def top_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: 
 
 
 def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
-    outcome = _decide_once(plan, nct_id, facts)
+    form = plan.form
+    if form == _FORM_ATOM:  # _decide_once inlined for the common forms
+        node = plan.expr
+        found = facts.memo.get(node[1])
+        if found is None:
+            found = evaluate_atom(node[2], facts, node[1])
+        value = found.value
+        outcome = MET if value is True else NOT_MET if value is False else UNKNOWN
+    elif form == _FORM_NONE:
+        outcome = UNKNOWN
+    else:
+        outcome = _decide_once(plan, nct_id, facts)
     if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
         # silence may only help (matching.evaluate): fail an inclusion only on what was said
         return criterion_outcome(plan, nct_id, facts.open_world)
@@ -309,15 +350,17 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     blocked = False
     nct_id = trial.nct_id
     shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
+    full = reads_unread_words(facts)  # memo_key, once per trial
     subject = trial_subject.Subject(trial, facts)
     for plan in plans:
         # criterion_outcome inlined: most criteria were already judged for another trial
         if shared is None:
             outcome = criterion_outcome(plan, nct_id, facts)
         else:
-            outcome = shared.get(plan.shape)
+            key = plan.shape if full else plan.loose_shape
+            outcome = shared.get(key)
             if outcome is None:
-                outcome = shared[plan.shape] = _decide(plan, nct_id, facts)
+                outcome = shared[key] = _decide(plan, nct_id, facts)
         if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
                 plan.inclusion, plan.subject_reading, lambda other: criterion_outcome(plan, nct_id, other)):
             outcome = UNKNOWN  # as top_outcome: rests only on the disease the trial studies
