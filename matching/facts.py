@@ -331,12 +331,18 @@ def _from_answer_or_absence(atom, facts: PatientFacts, name: str, question_id: s
                     else f"We do not know about {name}.", question_id)
 
 
+def _may_name(concept: str, index: _ItemIndex) -> bool:
+    """False when no present item can name ``concept`` (concept_matches would be False for each)."""
+    if concept in index.present_closure:
+        return True
+    needed = _concept_words(concept)
+    return bool(needed) and needed <= index.present_words
+
+
 def _present_matches(concept: str, index: _ItemIndex) -> list[_Item]:
     """The present items that name ``concept`` or something more specific, in listed order."""
-    if concept not in index.present_closure:
-        needed = _concept_words(concept)
-        if not needed or not needed <= index.present_words:
-            return []  # no item can match: concept_matches would be False for each
+    if not _may_name(concept, index):
+        return []
     return [i for i in index.present if concept_matches(concept, i)]
 
 
@@ -999,6 +1005,62 @@ def atom_number(atom) -> int:
     return number
 
 
+# --- silence -------------------------------------------------------------------------------
+#
+# Most atoms of a request (about 85% at 10k trials) name something the patient says
+# nothing about: no listed item can name it, none is denied that covers it, its question
+# is not answered and the record is not complete. The judge then returns "unknown" with
+# a sentence and a question that depend on the atom alone ("We do not know whether you
+# have X."). That finding is kept per atom meaning across requests, so such an atom costs
+# the few lookups below instead of the judge's sentences and objects. The tests say
+# exactly when a judge of that kind reads nothing else of the patient; a finding is kept
+# only when the judge itself gave "unknown" under them, with the atom's own question.
+
+
+def _names_nothing_listed(concept: str, index: _ItemIndex) -> bool:
+    return not _may_name(concept, index) and _explicit_no(concept, index) is None
+
+
+def _silent_condition(atom, facts: PatientFacts) -> bool:
+    return _names_nothing_listed(atom.concept, facts.condition_index[atom.family])
+
+
+def _silent_procedure(atom, facts: PatientFacts) -> bool:
+    return _names_nothing_listed(atom.concept, facts.procedure_index)
+
+
+def _silent_medication(atom, facts: PatientFacts) -> bool:
+    return _names_nothing_listed(atom.concept, facts.medication_index)
+
+
+def _silent_allergy(atom, facts: PatientFacts) -> bool:
+    index = facts.allergy_index  # any denied allergy may be "no known allergies"
+    return not index.denied and (atom.concept == "investigational_product" or not _may_name(atom.concept, index))
+
+
+def _silent_lab(atom, facts: PatientFacts) -> bool:
+    return not any(atom.analyte in names for _, names in facts.lab_names)
+
+
+# atom type -> whether the patient's listed facts say nothing of the atom (beyond that, its
+# question must be unanswered and the record not complete: see says_nothing)
+_SILENT_WHEN: dict[str, Callable[[object, PatientFacts], bool]] = {
+    "condition": _silent_condition,
+    "procedure": _silent_procedure,
+    "medication": _silent_medication,
+    "allergy": _silent_allergy,
+    "lab": _silent_lab,
+}
+_SILENT_FINDINGS: dict[int, AtomFinding] = {}  # atom number -> its finding when the patient says nothing
+
+
+def says_nothing(atom, facts: PatientFacts, question_id: str) -> bool:
+    """Whether the patient says nothing that bears on ``atom`` (whose question is ``question_id``)."""
+    silent = _SILENT_WHEN.get(atom.type)
+    return (silent is not None and not facts.profile.absent_means_no and question_id not in facts.answers
+            and silent(atom, facts))
+
+
 def evaluate_atom(atom, facts: PatientFacts, number: int | None = None) -> AtomFinding:
     """The truth of one atom for the patient, with the fact it rests on.
 
@@ -1008,10 +1070,20 @@ def evaluate_atom(atom, facts: PatientFacts, number: int | None = None) -> AtomF
         number = atom_number(atom)
     found = facts.memo.get(number)
     if found is None:
-        judge = _JUDGES.get(atom.type)
-        if judge is None:
-            found = AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
+        silent = _SILENT_FINDINGS.get(number)
+        if silent is not None and says_nothing(atom, facts, silent.question_id):
+            found = silent
         else:
-            found = judge(atom, facts)
+            judge = _JUDGES.get(atom.type)
+            if judge is None:
+                found = AtomFinding(atom.type, None, f"We cannot check this kind of rule ({atom.type}) yet.", None)
+            else:
+                found = judge(atom, facts)
+            if (silent is None and found.value is None and atom.type in _SILENT_WHEN
+                    and found.question_id == question_id_for_atom(atom)
+                    and says_nothing(atom, facts, found.question_id)):
+                if len(_SILENT_FINDINGS) >= _MAX_NUMBERED:
+                    _SILENT_FINDINGS.clear()
+                _SILENT_FINDINGS[number] = found
         facts.memo[number] = found
     return found

@@ -140,6 +140,7 @@ def test_an_answer_to_one_trials_criterion_does_not_leak_to_a_trial_sharing_its_
 def clear_matching_caches():
     facts_module._NUMBER_BY_ATOM.clear()
     facts_module._NUMBER_BY_KEY.clear()
+    facts_module._SILENT_FINDINGS.clear()
     outcomes._PLANS.clear()
     outcomes._TRIAL_PLANS.clear()
     outcomes._SHAPES.clear()
