@@ -4,6 +4,13 @@ Changes to the defaults, and why:
 - "resolved" means the condition was there and is gone: history, not negation;
 - notes write history as "s/p", "prior", "previous", "former", "PMH";
 - "non-smoker", "never smoked", "quit", "negative pregnancy test" need their own cues;
+- "negative"/"positive" right after a marker ("HER2-negative", "triple negative",
+  "hormone receptor negative", "node-negative") is a receptor or test status that
+  qualifies the disease ("HER2-negative breast cancer"), not a denial of it: such a
+  status is a pseudo-modifier;
+- a test result is written after what was tested ("HIV negative", "HIV test negative"):
+  "negative" reaches back to a condition as well as forward, but not across a comma;
+  "was negative for malignancy" denies what follows "for";
 - a history cue at the start of a long sentence ("48 M with h/o HTN ... who presented
   with SOB") must not reach the presenting complaint: "who", "presented", "admitted" end
   the scope of history, negation and family cues.
@@ -15,6 +22,9 @@ from pathlib import Path
 
 import medspacy
 from medspacy.context import ConTextRule
+from spacy.tokens import Span
+
+from matching.note_vocab import CONDITION
 
 NEGATED = "NEGATED_EXISTENCE"
 HISTORICAL = "HISTORICAL"
@@ -32,6 +42,34 @@ def _rule(literal: str, category: str, direction: str = "FORWARD", pattern=None,
 
 def _lower_in(*words: str) -> dict:
     return {"LOWER": {"IN": list(words)}}
+
+
+# Words after which "negative" is the result of a test, not a marker status of a disease.
+_RESULT_WORDS = (
+    "test tests testing tested screen screening result results serology serologies antibody "
+    "antibodies ab antigen ag pcr titer titers assay culture cultures swab panel study studies "
+    "scan biopsy biopsies cytology smear was were is are be been remains remained came returned back"
+).split()
+_NEGATIVE = ("negative", "neg")
+_JOINERS = frozenset({"-", "/"})  # "HIV-negative": a hyphen joins, a comma separates
+
+
+def _unbroken(target: Span, modifier: Span, between: Span) -> bool:
+    """A short-scope cue reaches a target only if no punctuation stands between them,
+    and reaches back only to a condition ("HIV negative"; "biopsy negative" says no
+    biopsy was not done)."""
+    if any(t.is_punct and t.text not in _JOINERS for t in between):
+        return False
+    return target.start >= modifier.end or target.label_ == CONDITION
+
+
+def marker_status_pattern() -> list[dict]:
+    """"HER2-negative", "triple negative", "receptor positive": a status word after a
+    plain word (not a concept of the note, not a test or a verb)."""
+    return [{"ENT_TYPE": "", "IS_PUNCT": False, "IS_STOP": False, "LIKE_NUM": False,
+             "LOWER": {"NOT_IN": _RESULT_WORDS}},
+            {"ORTH": "-", "OP": "?"},
+            _lower_in(*_NEGATIVE, "positive", "pos")]
 
 
 def _added_rules() -> list[ConTextRule]:
@@ -57,7 +95,14 @@ def _added_rules() -> list[ConTextRule]:
         # negation
         _rule("non", NEGATED, pattern=[_lower_in("non", "never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
         _rule("nonsmoker", NEGATED, pattern=[_lower_in("nonsmoker", "non-smoker")], direction="BIDIRECTIONAL", max_scope=1),
-        _rule("negative", NEGATED, pattern=[_lower_in("negative", "neg")], max_scope=3),
+        _rule("negative", NEGATED, pattern=[_lower_in(*_NEGATIVE)], direction="BIDIRECTIONAL",
+              max_scope=3, on_modifies=_unbroken),
+        _rule("marker status", NEGATED, pattern=marker_status_pattern(), direction="PSEUDO"),
+        # "biopsy was negative for malignancy", "CT negative for pneumonia": longer than the
+        # marker status and the backward "was negative", so it wins their overlap
+        _rule("was negative for", NEGATED,
+              pattern=[{"OP": "?"}, {"LOWER": "back", "OP": "?"}, _lower_in(*_NEGATIVE),
+                       _lower_in("for", "of")]),
         _rule("is negative", NEGATED, direction="BACKWARD",
               pattern=[_lower_in("was", "is", "were", "are", "came", "returned"),
                        {"LOWER": "back", "OP": "?"}, _lower_in("negative", "neg")]),

@@ -1,0 +1,75 @@
+"""Negation in notes where "negative" is a status or a result, through the real pipeline.
+
+Each note is written for the purpose; the expected reading is what a clinician means.
+"""
+
+import datetime as dt
+
+import pytest
+
+from matching.note import ExtractionResult, extract_profile
+
+AS_OF = dt.date(2024, 6, 1)
+
+
+def read(note: str) -> ExtractionResult:
+    return extract_profile(note, as_of=AS_OF)
+
+
+def present(note: str, text: str) -> bool:
+    found = [c for c in read(note).profile.conditions if text in (c.text or "")]
+    assert found, [c.text for c in read(note).profile.conditions]
+    return found[0].present
+
+
+@pytest.mark.parametrize("note, text", [
+    ("62-year-old woman with HER2-negative breast cancer.", "breast cancer"),
+    ("Patient with triple negative breast cancer, on chemotherapy.", "breast cancer"),
+    ("ER-positive, PR-negative breast cancer diagnosed in 2021.", "breast cancer"),
+    ("She has hormone receptor negative breast cancer.", "breast cancer"),
+    ("BRCA negative breast cancer in a 40 year old.", "breast cancer"),
+    ("Node-negative breast cancer after lumpectomy.", "breast cancer"),
+    ("EGFR-negative lung adenocarcinoma, stage IV.", "lung adenocarcinoma"),
+    ("Breast cancer, ER positive, HER2 negative.", "breast cancer"),
+])
+def test_a_marker_status_qualifies_the_disease_and_does_not_deny_it(note, text):
+    assert present(note, text) is True
+
+
+@pytest.mark.parametrize("note, text", [
+    ("HIV test negative.", "HIV"),
+    ("HIV negative.", "HIV"),
+    ("Labs: HIV was negative.", "HIV"),
+    ("Negative for HIV.", "HIV"),
+    ("Hepatitis C antibody negative.", "hepatitis C"),
+    ("HIV-negative man with lymphoma.", "HIV"),
+])
+def test_a_negative_test_result_denies_what_was_tested(note, text):
+    assert present(note, text) is False
+
+
+def test_a_result_does_not_reach_across_a_comma_or_past_with():
+    assert present("HIV negative, diabetic.", "diabetic") is True
+    assert present("HIV-negative man with lymphoma.", "lymphoma") is True
+
+
+@pytest.mark.parametrize("note", [
+    "Biopsy was negative for malignancy.",
+    "The biopsy came back negative for malignancy.",
+])
+def test_negative_for_malignancy_denies_cancer(note):
+    result = read(note)
+    cancers = [c for c in result.profile.conditions if c.present]
+    assert not cancers, [(c.text, c.status) for c in cancers]
+
+
+def test_imaging_negative_for_a_finding_denies_it():
+    assert present("Chest CT negative for pneumonia.", "pneumonia") is False
+
+
+@pytest.mark.parametrize("note, text", [
+    ("No breast cancer.", "breast cancer"),
+    ("Denies HIV.", "HIV"),
+])
+def test_plain_negations_still_deny(note, text):
+    assert present(note, text) is False
