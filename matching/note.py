@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from spacy.tokens import Doc, Span
 
-from matching import note_dates, note_terms, note_values
+from matching import note_dates, note_sites, note_terms, note_values
 from matching.note_dates import TimeMention
 from matching.note_pipeline import get_pipeline
 from matching.note_values import ValueMention
@@ -174,6 +174,8 @@ def _code(term) -> Code | None:
 def _condition_value(span: Span, sentence: Span, times, doc: Doc) -> dict:
     term = span._.term
     name = f"{span._.qualifiers} {term.name}".strip() if span._.qualifiers else term.name
+    after = [t.text for t in doc[span.end:min(sentence.end, span.end + 6)]]
+    name = note_sites.sited_cancer_name(name, after) or name  # "carcinoma of the right breast"
     window = doc.text[max(sentence.start_char, span.start_char - 30):min(sentence.end_char, span.end_char + 30)]
     value = {"text": name, "stage": note_values.find_stage(window)}
     time = _time_for(span, sentence, times, doc)

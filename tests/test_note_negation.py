@@ -73,3 +73,49 @@ def test_imaging_negative_for_a_finding_denies_it():
 ])
 def test_plain_negations_still_deny(note, text):
     assert present(note, text) is False
+
+
+# ----------------------------------------------------------------------------- through matching
+from criteria_rules import compile_eligibility  # noqa: E402
+from matching.evaluate import evaluate_trial  # noqa: E402
+from matching.trial import TrialSummary  # noqa: E402
+
+
+def inclusion_outcome(criterion: str, note: str) -> str:
+    rules = compile_eligibility("Inclusion Criteria:\n- " + criterion)
+    profile = read(note).profile
+    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), profile, AS_OF)
+    [outcome] = [c.outcome for c in result.criteria if c.status != "registry"]
+    return outcome
+
+
+@pytest.mark.parametrize("criterion, note", [
+    ("Histologically confirmed breast cancer", "62-year-old woman with HER2-negative breast cancer."),
+    ("Histologically confirmed breast cancer", "Invasive ductal carcinoma of the right breast, ER positive."),
+    ("Lung cancer", "58M with adenocarcinoma of the left lung, stage IV."),
+    ("Prostate cancer", "71-year-old man with adenocarcinoma of the prostate on leuprolide."),
+])
+def test_the_disease_the_note_names_meets_the_inclusion(criterion, note):
+    assert inclusion_outcome(criterion, note) == "met"
+
+
+@pytest.mark.parametrize("note, text", [
+    ("Invasive ductal carcinoma of the right breast.", "breast cancer"),
+    ("Adenocarcinoma of the left lung, stage IV.", "lung cancer"),
+])
+def test_a_histology_with_its_site_is_the_site_cancer(note, text):
+    assert present(note, text) is True
+
+
+@pytest.mark.parametrize("note, text", [
+    ("Melanoma of the skin.", "melanoma"),          # not widened to another concept
+    ("Carcinoma of unknown primary.", "carcinoma"),  # no site
+    ("No carcinoma of the right breast.", "carcinoma"),
+])
+def test_a_phrase_after_a_histology_that_names_no_narrower_site_changes_nothing(note, text):
+    conditions = {c.text: c.present for c in read(note).profile.conditions}
+    assert any(text in name for name in conditions), conditions
+    if note.startswith("No "):
+        assert not any(conditions.values())
+    else:
+        assert "cancer" not in " ".join(conditions)
