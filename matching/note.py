@@ -8,10 +8,12 @@ ConText) and the value finders in ``note_values`` / ``note_dates``, and returns:
 - ``facts``: every fact used, with the words, the sentence, character offsets and the
   context flags, so a clinician can check each one;
 - ``ignored``: hypothetical and uncertain mentions ("if she becomes pregnant",
-  "concern for PE"), shown but never used as facts.
+  "concern for PE") and mentions about someone who is neither the patient nor a relative
+  ("her husband has colon cancer": ``other_person``), shown but never used as facts.
 
 Negated mentions are explicit "no" facts (``present=False``); a relative's condition
-("mother had breast cancer") is kept as ``family=True``, never as the patient's.
+("mother had breast cancer", "father with diabetes") is kept as ``family=True``, never as
+the patient's; a spouse's is not family history either (``other_person``, ignored).
 Deterministic; nothing is logged (notes are patient data).
 """
 
@@ -26,6 +28,7 @@ from pydantic import BaseModel, Field
 from spacy.tokens import Doc, Span
 
 from matching import note_dates, note_sites, note_terms, note_values
+from matching.note_context import OTHER_PERSON
 from matching.note_dates import TimeMention
 from matching.note_pipeline import get_pipeline
 from matching.note_values import ValueMention
@@ -56,6 +59,7 @@ class ExtractedFact(BaseModel):
     family: bool = False
     hypothetical: bool = False
     uncertain: bool = False
+    other_person: bool = False  # about a spouse, a partner, a friend: neither the patient nor family
 
 
 class ExtractionResult(BaseModel):
@@ -128,6 +132,7 @@ def _flags(span: Span) -> dict:
         "negated": bool(span._.is_negated), "historical": bool(span._.is_historical),
         "family": bool(span._.is_family), "hypothetical": bool(span._.is_hypothetical),
         "uncertain": bool(span._.is_uncertain),
+        "other_person": any(m.category == OTHER_PERSON for m in span._.modifiers),
     }
 
 
@@ -259,7 +264,7 @@ def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) ->
             kind, value = "medication", _medication_value(span, sentence, times, doc)
         elif span.label_ == STATUS:
             status = _status_value(span)
-            if status is None or flags["family"] or flags["historical"]:
+            if status is None or flags["family"] or flags["other_person"] or flags["historical"]:
                 continue  # a past pregnancy or a relative's is not the patient's status now
             kind, value = status
             flags["negated"] = False  # folded into the value
@@ -375,7 +380,7 @@ def build_profile(facts: list[ExtractedFact]) -> PatientProfile:
 
 
 def _used(fact: ExtractedFact) -> bool:
-    return not (fact.hypothetical or fact.uncertain)
+    return not (fact.hypothetical or fact.uncertain or fact.other_person)
 
 
 def extract_profile(note: str, *, as_of: dt.date | None = None) -> ExtractionResult:

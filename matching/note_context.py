@@ -13,7 +13,12 @@ Changes to the defaults, and why:
   "was negative for malignancy" denies what follows "for";
 - a history cue at the start of a long sentence ("48 M with h/o HTN ... who presented
   with SOB") must not reach the presenting complaint: "who", "presented", "admitted" end
-  the scope of history, negation and family cues.
+  the scope of history, negation and family cues;
+- a person's cue ("her mother", "father with diabetes", "her husband was diagnosed with")
+  is not ended by "with" or "who": it runs to the sentence end, or until the patient is
+  named again ("; he has diabetes") or the person only relays the patient's story ("brought
+  in by his mother with fever"). Relatives are FAMILY; a spouse, partner or friend is
+  OTHER_PERSON (not the patient's, and not family history). Words: ``note_people``.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from spacy.tokens import Span
 
 from matching.note_vocab import CONDITION
 
+from matching import note_people
+
 NEGATED = "NEGATED_EXISTENCE"
 HISTORICAL = "HISTORICAL"
 FAMILY = "FAMILY"
@@ -33,6 +40,8 @@ HYPOTHETICAL = "HYPOTHETICAL"
 UNCERTAIN = "POSSIBLE_EXISTENCE"
 
 _DEFAULTS_DROPPED = frozenset({"resolved", "now resolved"})
+# medspaCy's relative cue ("family": mother, ... husband, wife) is replaced by ``_person_rules``
+_DEFAULTS_REPLACED = frozenset({"family"})
 _DEFAULT_RULES = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
 
 
@@ -123,14 +132,71 @@ def _added_rules() -> list[ConTextRule]:
         _rule("concern for", UNCERTAIN, pattern=[_lower_in("concern", "suspicion", "suspected", "questionable", "?")]),
         _rule("differential", UNCERTAIN, pattern=[_lower_in("ddx", "differential")]),
     ]
-    for category in (HISTORICAL, NEGATED, FAMILY, UNCERTAIN):
-        rules.append(_rule("who", category, direction="TERMINATE",
-                           pattern=[_lower_in("who", "which", "presented", "presents", "presenting",
-                                              "admitted", "now", "currently", "today", "but",
-                                              "however", "complicated", "c/b", "with", "whom")]))
     return rules
 
 
+# --------------------------------------------------------------------- scope terminators
+# "presented", "admitted", "but" start a new matter: they end every cue's scope.
+_CLAUSE_ENDS = ("presented", "presents", "presenting", "admitted", "but", "however")
+# "48 M with h/o HTN who presented with SOB": these end history, negation and the other
+# cues too, but not a person's: "Father with diabetes", "mother, who had breast cancer".
+# medspaCy lets any TERMINATE modifier end any scope, so these are a PSEUDO category that
+# the other rules name in ``terminated_by``.
+_CLAUSE_TURNS = ("who", "which", "whom", "with", "complicated", "c/b", "now", "currently", "today")
+CLAUSE_TURN = "CLAUSE_TURN"
+
+
+def _terminator_rules() -> list[ConTextRule]:
+    return [_rule("presented", FAMILY, direction="TERMINATE", pattern=[_lower_in(*_CLAUSE_ENDS)]),
+            _rule("with", CLAUSE_TURN, direction="PSEUDO", pattern=[_lower_in(*_CLAUSE_TURNS)])]
+
+
+# ------------------------------------------------------------------------ other people
+OTHER_PERSON = "OTHER_PERSON"  # a spouse's or a friend's condition: not the patient's, not family history
+PERSON_END = "PERSON_END"  # the patient again, or a relative relaying the patient's story
+_RELATIVE_NOUNS = [_lower_in(*note_people.RELATIVES), {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
+_CHILD_NOUNS = [_lower_in(*note_people.POSSESSIVES), _lower_in(*note_people.CHILDREN),
+                {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
+_OTHER_NOUNS = [_lower_in(*note_people.OTHER_PEOPLE), {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
+
+
+def _person_rules() -> list[ConTextRule]:
+    """Cues for relatives and other people, whose scope runs to the end of the sentence, past
+    "with", until the patient is named again or a relative only relays the patient's story."""
+    person = {"terminated_by": {PERSON_END}}
+    relative = _lower_in(*note_people.RELATIVES, *note_people.CHILDREN, *note_people.OTHER_PEOPLE)
+    return [
+        _rule("relative", FAMILY, pattern=_RELATIVE_NOUNS, **person),
+        _rule("her child", FAMILY, pattern=_CHILD_NOUNS, **person),
+        _rule("husband", OTHER_PERSON, pattern=_OTHER_NOUNS, **person),
+        # "breast cancer in her mother": the relative after the disease
+        _rule("in her mother", FAMILY, direction="BACKWARD", max_scope=4,
+              pattern=[{"LOWER": "in"}, {"LOWER": {"IN": ["his", "her", "their", "the", "a"]}, "OP": "?"},
+                       _lower_in(*note_people.RELATIVES)], **person),
+        _rule("in her husband", OTHER_PERSON, direction="BACKWARD", max_scope=4,
+              pattern=[{"LOWER": "in"}, {"LOWER": {"IN": ["his", "her", "their", "the", "a"]}, "OP": "?"},
+                       _lower_in(*note_people.OTHER_PEOPLE)], **person),
+        # the patient is the relative ("a 30-year-old mother of two"), or the relative only brings
+        # or tells the patient's story ("brought by his mother with fever", "mother reports a rash")
+        _rule("mother of", "PSEUDO_PERSON", direction="PSEUDO", pattern=[relative, _lower_in("of", "to")]),
+        _rule("single mother", "PSEUDO_PERSON", direction="PSEUDO",
+              pattern=[_lower_in(*note_people.PATIENT_AS_RELATIVE_BEFORE), {"LOWER": "a", "OP": "?"}, relative]),
+        _rule("by his mother", "PSEUDO_PERSON", direction="PSEUDO",
+              pattern=[_lower_in("by", "with", "per", "to"), {"LOWER": {"IN": ["his", "her", "their", "the"]}, "OP": "?"},
+                       relative]),
+        _rule("mother reports", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.RELAYING_VERBS)]),
+        _rule("he", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.PATIENT_WORDS)]),
+    ]
+
+
+def _turned_by_clauses(rule: ConTextRule) -> ConTextRule:
+    """Every cue but a person's ends at "who", "with", "now" (see ``_CLAUSE_TURNS``)."""
+    if rule.category not in (OTHER_PERSON, PERSON_END) and PERSON_END not in rule.terminated_by:
+        rule.terminated_by.add(CLAUSE_TURN)
+    return rule
+
+
 def context_rules() -> list[ConTextRule]:
-    defaults = [r for r in ConTextRule.from_json(_DEFAULT_RULES) if r.literal not in _DEFAULTS_DROPPED]
-    return defaults + _added_rules()
+    defaults = [r for r in ConTextRule.from_json(_DEFAULT_RULES)
+                if r.literal not in _DEFAULTS_DROPPED and r.literal not in _DEFAULTS_REPLACED]
+    return [_turned_by_clauses(r) for r in defaults + _added_rules() + _terminator_rules() + _person_rules()]

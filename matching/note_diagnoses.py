@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from matching import note_people
+
 # Words that end a phrase going backwards from its head: function words, verbs of finding,
 # and words that only frame a diagnosis.
 _STOP = frozenset("""
@@ -37,10 +39,10 @@ _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*|[^\sA-Za-z0-9]")
 _CLAUSE = re.compile(r"[^.;:\n]+")
 _CUE = re.compile(r"\b(?:diagnosed\s+with|diagnosis\s+of|known\s+case\s+of|known\s+history\s+of|"
                   r"confirmed\s+the\s+diagnosis\s+of)\s+", re.I)
+_OTHER_PEOPLE = "|".join(re.escape(w) for w in (*note_people.RELATIVES, *note_people.OTHER_PEOPLE, "family"))
 _NOT_THE_PATIENTS = re.compile(
     r"\b(?:no|not|never|denies|denied|without|negative\s+for|free\s+of|rule\s+out|r/o|ruled\s+out|"
-    r"husband|wife|partner|father|mother|sister|brother|son|daughter|family|parents?|grand(?:mother|father)|"
-    r"aunt|uncle|cousin|friend)\b", re.I)
+    rf"{_OTHER_PEOPLE})\b", re.I)
 _MAX_BEFORE_HEAD = 3
 _MAX_AFTER_CUE = 4
 

@@ -136,5 +136,7 @@ class ExtractResponse(_Strict):
     facts: list[ExtractedFact] = Field(default_factory=list, description="Note: each fact used, with the "
                                                                           "words and sentence it came from.")
     ignored: list[ExtractedFact] = Field(default_factory=list, description="Note: hypothetical or uncertain "
-                                                                            "mentions, shown but not used.")
+                                                                            "mentions and mentions about someone "
+                                                                            "neither the patient nor a relative "
+                                                                            "(other_person), shown but not used.")
     warnings: list[str] = Field(default_factory=list, description="FHIR: what was not read, and why.")

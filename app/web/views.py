@@ -316,7 +316,8 @@ def _value_words(value) -> str:
 
 def evidence_view(fact) -> EvidenceView:
     """A fact read from a note (matching.note.ExtractedFact) with its sentence."""
-    flags = [name for name in ("negated", "historical", "family", "hypothetical", "uncertain") if getattr(fact, name)]
+    flags = [name.replace("_", " ") for name in ("negated", "historical", "family", "hypothetical", "uncertain",
+                                             "other_person") if getattr(fact, name)]
     sentence = fact.sentence or fact.text
     at = sentence.find(fact.text) if fact.text else -1
     if at < 0:
