@@ -157,6 +157,7 @@ PERSON_END = "PERSON_END"  # the patient again, or a relative relaying the patie
 _RELATIVE_NOUNS = [_lower_in(*note_people.RELATIVES), {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
 _CHILD_NOUNS = [_lower_in(*note_people.POSSESSIVES), _lower_in(*note_people.CHILDREN),
                 {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
+_AGED = [_lower_in(*note_people.POSSESSIVES), {"LOWER": {"NOT_IN": [".", ";", ","]}, "OP": "{1,5}"}, {"LOWER": "old"}]
 _OTHER_NOUNS = [_lower_in(*note_people.OTHER_PEOPLE), {"LOWER": {"IN": ["'s", "'"]}, "OP": "?"}]
 
 
@@ -169,6 +170,9 @@ def _person_rules() -> list[ConTextRule]:
         _rule("relative", FAMILY, pattern=_RELATIVE_NOUNS, **person),
         _rule("her child", FAMILY, pattern=_CHILD_NOUNS, **person),
         _rule("husband", OTHER_PERSON, pattern=_OTHER_NOUNS, **person),
+        # "her 70-year-old father has hypertension": longer than the "old mother" pseudo below
+        _rule("her old father", FAMILY, pattern=[*_AGED, _lower_in(*note_people.RELATIVES)], **person),
+        _rule("her old husband", OTHER_PERSON, pattern=[*_AGED, _lower_in(*note_people.OTHER_PEOPLE)], **person),
         # "breast cancer in her mother": the relative after the disease
         _rule("in her mother", FAMILY, direction="BACKWARD", max_scope=4,
               pattern=[{"LOWER": "in"}, {"LOWER": {"IN": ["his", "her", "their", "the", "a"]}, "OP": "?"},

@@ -25,6 +25,7 @@ def conditions(note: str) -> dict[str, bool]:
     ("Her brother, who had a stroke at 50, lives with her.", "stroke"),
     ("She has one son with asthma.", "asthma"),
     ("History of colon cancer in his father.", "colon cancer"),
+    ("Her 70-year-old father has hypertension.", "hypertension"),
 ])
 def test_a_relatives_disease_is_family_history(note, disease):
     found = conditions(note)
@@ -49,6 +50,7 @@ def test_a_spouses_disease_is_neither_the_patients_nor_family_history(note, dise
     ("His mother had breast cancer; he has diabetes.", "diabetes mellitus"),
     ("Her sister has lupus and the patient has asthma.", "asthma"),
     ("A 30-year-old mother of two with lupus.", "systemic lupus erythematosus"),
+    ("She is a 30 year old mother with lupus.", "systemic lupus erythematosus"),
     ("A 5-year-old boy brought in by his mother with fever.", "fever"),
     ("Mother reports fever for 3 days.", "fever"),
     ("A 6-year-old child with asthma.", "asthma"),
