@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from spacy.tokens import Doc, Span
 
-from matching import note_dates, note_sites, note_terms, note_values
+from matching import note_dates, note_history, note_sites, note_terms, note_values
 from matching.note_context import OTHER_PERSON
 from matching.note_dates import TimeMention
 from matching.note_pipeline import get_pipeline
@@ -246,6 +246,13 @@ def _status_value(span: Span) -> tuple[str, bool] | None:
     return term.name, (not affirmed) if span._.is_negated else affirmed
 
 
+def _history_cues(span: Span) -> list[str]:
+    """The words of the ConText history cues that reached ``span`` ("history of", "resolved")."""
+    doc = span.doc
+    return [doc[m.modifier_span[0]:m.modifier_span[1]].text for m in span._.modifiers
+            if m.category == "HISTORICAL"]
+
+
 def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) -> list[ExtractedFact]:
     facts = []
     past = history_sections(doc.text)
@@ -254,6 +261,9 @@ def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) ->
         flags = _flags(span)
         if _in_ranges(span.start_char, past):
             flags["historical"] = True
+        if flags["historical"] and span.label_ == CONDITION and note_history.still_current(
+                span._.term.name, _history_cues(span), sentence.text):
+            flags["historical"] = False  # "history of asthma": a lifelong disease the patient has
         if flags["negated"] and _HEDGED_DENIAL.search(doc.text[sentence.start_char:span.start_char]):
             flags["uncertain"] = True
         if span.label_ == CONDITION:
