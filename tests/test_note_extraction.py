@@ -77,8 +77,10 @@ def test_history_versus_active():
 
 
 def test_past_medical_history_section_is_history():
-    result = read("52 yo woman with cough.\nPast Medical History:\nHTN\nAsthma\n\nShe has fever.")
-    assert condition(result, "hypertension").status == "history"
+    result = read("52 yo woman with cough.\nPast Medical History:\nHTN\nPneumonia\n\nShe has fever.")
+    assert condition(result, "pneumonia").status == "history"
+    # a lifelong disease listed under the history heading is one the patient still has
+    assert condition(result, "hypertension").status == "active"
     assert condition(result, "fever").status == "active"
 
 

@@ -61,9 +61,9 @@ def test_the_patients_own_disease_stays_the_patients(note, disease):
 
 
 def test_with_still_ends_a_history_cue():
-    result = extract_profile("48 M with h/o HTN who presented with SOB.", as_of=AS_OF)
+    result = extract_profile("48 M with h/o pneumonia who presented with SOB.", as_of=AS_OF)
     status = {c.text: c.status for c in result.profile.conditions}
-    assert status == {"hypertension": "history", "shortness of breath": "active"}
+    assert status == {"pneumonia": "history", "shortness of breath": "active"}
 
 
 def test_a_relatives_pregnancy_is_not_the_patients_status():
