@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.match_latency import percentile
 from bench.speed import (AS_OF, DEFAULT_WORK_DIR, OPEN, compiled_rules, compiler_fingerprint, distinct_inputs,
                          input_digest, iter_studies, request_bodies, summary_of)
 
@@ -206,16 +207,6 @@ def instrumented(clock: PhaseClock) -> Iterator[list[str]]:
 
 
 # --- measuring ------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = share * (len(ordered) - 1)
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def measure(snapshot, requests: Sequence[Prepared], rounds: int, candidate_limit: int):

@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 MSC_TRIALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "ctgov" / "msc-trials.jsonl"
@@ -74,7 +75,8 @@ REQUESTS: dict[str, dict] = {
 }
 
 
-def percentile(values: list[float], share: float) -> float:
+def percentile(values: Sequence[float], share: float) -> float:
+    """Linear-interpolated percentile (0 for no values); also used by ``bench.match_cpu``."""
     ordered = sorted(values)
     if not ordered:
         return 0.0

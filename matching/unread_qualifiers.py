@@ -123,23 +123,25 @@ def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str
     qualifier = {atom_id: and3(vs) for atom_id, vs in values.items()}
     value = _value(narrowing.expr, facts, qualifier)
     quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
+    read_says = "rules you out" if inclusion else "fits you"
+    settled_by_silence = _narrowed(read_says, quoted) + (", and the record does not mention them; as a complete "
+                                                         "record, what it does not mention counts as absent.")
+    unsettled = _narrowed(read_says, quoted) + ", so it is not settled."
     if inclusion:
         if value is False:
             return "not_met", ""
         if value is True:
-            return "met", (f"What was read of this criterion rules you out, but words we could not check narrow "
-                           f"it ({quoted}), and the record does not mention them; as a complete record, what "
-                           f"it does not mention counts as absent.")
-        return "unknown", (f"What was read of this criterion rules you out, but words we could not check narrow "
-                           f"it ({quoted}), so it is not settled.")
+            return "met", settled_by_silence
+        return "unknown", unsettled
     if value is True:
         return "met", ""
     if value is False:
-        return "not_met", (f"What was read of this criterion fits you, but words we could not check narrow "
-                           f"it ({quoted}), and the record does not mention them; as a complete record, what "
-                           f"it does not mention counts as absent.")
-    return "unknown", (f"What was read of this criterion fits you, but words we could not check narrow it "
-                       f"({quoted}), so it is not settled.")
+        return "not_met", settled_by_silence
+    return "unknown", unsettled
+
+
+def _narrowed(read_says: str, quoted: str) -> str:
+    return f"What was read of this criterion {read_says}, but words we could not check narrow it ({quoted})"
 
 
 __all__ = ["Narrowing", "narrowing_phrases", "settle"]
