@@ -313,3 +313,28 @@ def test_a_steroid_of_unknown_dose_does_not_meet_a_dose_limit():
     rules = inclusion("Steroids < 0.5 mg/kg prednisone or other steroid equivalent")
     from matching.profile import Medication
     assert outcome(rules, PatientProfile(age_years=50, sex="male", medications=[Medication(text="prednisone")])) == "unknown"
+
+
+# --- a listed set of drugs after "intolerance to" ---------------------------------------
+
+
+@pytest.mark.parametrize("text, drugs", [
+    ("Intolerance to dasatinib and/or bortezomib", 2),
+    ("Known hypersensitivity to aspirin, clopidogrel or heparin", 3),
+    ("Can not take aspirin or clopidogrel", 2),
+])
+def test_every_drug_of_an_intolerance_list_is_an_intolerance(text, drugs):
+    rules = exclusion(text)
+    assert len(atoms_of(rules, atom_type="allergy")) == drugs
+    assert not atoms_of(rules, atom_type="medication")
+    taking_the_last = PatientProfile(age_years=60, sex="male", medications=[{"text": text.split()[-1]}],
+                                     absent_means_no=True)
+    assert outcome(rules, taking_the_last) == "not_met"  # taking a drug is not being intolerant of it
+    intolerant = PatientProfile(age_years=60, sex="male", allergies=[{"text": text.split()[-1]}])
+    assert outcome(rules, intolerant) == "met"
+
+
+def test_a_drug_after_the_list_ends_is_still_a_drug_being_taken():
+    rules = exclusion("Allergy to penicillin and currently taking warfarin")
+    assert [a.concept for a in atoms_of(rules, atom_type="allergy")] == ["term:penicillin"]
+    assert [a.concept for a in atoms_of(rules, atom_type="medication")] == ["warfarin"]

@@ -111,6 +111,21 @@ def _allergy_target(ctx: CriterionContext, start: int, end: int) -> tuple[str, s
     return cid, terminology.label(cid), start + len(first_clause.rstrip())
 
 
+# What may stand between the drugs of one list: "dasatinib and/or bortezomib", "A, B or C".
+_LIST_GLUE = re.compile(r"^\s*(?:,\s*)?(?:(?:and\s*/\s*or|or|and|/)\s*)?(?:to\s+)?$", re.I)
+
+
+def _listed_drugs(ctx: CriterionContext, after: int, stop: int) -> list:
+    """Drug mentions that continue a list begun before ``after`` ("intolerance to A and/or B")."""
+    listed = []
+    for mention in sorted(ctx.mentions_in(after, stop, ("drug", "drug_class")), key=lambda m: m.start):
+        if not _LIST_GLUE.match(ctx.text[after:mention.start]):
+            break
+        listed.append(mention)
+        after = mention.end
+    return listed
+
+
 def _allergy(ctx: CriterionContext) -> list[Found]:
     found = []
     for m in [*_ALLERGY.finditer(ctx.text), *_CANNOT_USE.finditer(ctx.text)]:
@@ -118,10 +133,15 @@ def _allergy(ctx: CriterionContext) -> list[Found]:
         end = max(end, m.start("target"))
         if "product" in cid or cid == "investigational_product":
             end = max(end, m.end("target"))  # the product's description is part of it
-        f = make(ctx, m.start(), end, AllergyAtom, concept=cid, label=label)
-        if m.re is _CANNOT_USE:
-            f.negated = False  # "can not" is the intolerance itself, not a negation of it
-        found.append(f)
+        atoms = [make(ctx, m.start(), end, AllergyAtom, concept=cid, label=label)]
+        # the rest of a listed set of drugs is intolerances too, not drugs being taken
+        atoms += [make(ctx, mention.start, mention.end, AllergyAtom, concept=mention.concept_id,
+                       label=terminology.label(mention.concept_id))
+                  for mention in _listed_drugs(ctx, end, m.end("target"))]
+        for f in atoms:
+            if m.re is _CANNOT_USE:
+                f.negated = False  # "can not" is the intolerance itself, not a negation of it
+            found.append(f)
     return found
 
 
