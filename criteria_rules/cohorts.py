@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Hashable
 
-from criteria_rules.ir import AgeAtom, All, AtomNode, Criterion, SexAtom
+from criteria_rules.ir import AgeAtom, All, AtomNode, Criterion, SexAtom, criterion_id
 
 ANY_TEXT = "One of the following groups (each states its own age):"
 ALL_TEXT = "All of the following (one group):"
@@ -165,11 +165,7 @@ def renumber(criteria: list[Criterion], prefix: str | None = None, counters: dic
     counters = {"inclusion": 0, "exclusion": 0} if counters is None else counters
     moved: dict[str, str] = {}
     for n, c in enumerate(criteria, start=1):
-        if prefix is None:
-            counters[c.kind] += 1
-            new = f"{'inc' if c.kind == 'inclusion' else 'exc'}-{counters[c.kind]}"
-        else:
-            new = f"{prefix}.{n}"
+        new = criterion_id(c.kind, n, prefix, counters)
         if c.id:
             moved[c.id] = new
         c.id = new

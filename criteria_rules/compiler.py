@@ -25,7 +25,8 @@ from criteria_rules.clean import clean_text, looks_english
 from criteria_rules.cohorts import group_age_cohorts, header_cohort, renumber
 from criteria_rules.coverage import unparsed_phrases
 from criteria_rules.expressions import Part, build_expression
-from criteria_rules.ir import AgeAtom, AnyOf, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of
+from criteria_rules.ir import (AgeAtom, AnyOf, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of,
+                               criterion_id)
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
 from criteria_rules.subgroups import implied_subgroup, mark_subgroup
@@ -54,11 +55,7 @@ class _Pending:
 def _criterion_tree(items: list[Item], counters: dict[str, int], prefix: str | None, pending: list[_Pending], text: str, trial_warnings: list[str]) -> list[Criterion]:
     result: list[Criterion] = []
     for n, item in enumerate(items, start=1):
-        if prefix is None:
-            counters[item.kind] += 1
-            cid = f"{'inc' if item.kind == 'inclusion' else 'exc'}-{counters[item.kind]}"
-        else:
-            cid = f"{prefix}.{n}"
+        cid = criterion_id(item.kind, n, prefix, counters)
         criterion = Criterion(
             id=cid,
             kind=item.kind,

@@ -269,6 +269,15 @@ class RuleSet(Node):
 # --- small pure helpers over the tree --------------------------------------------------
 
 
+def criterion_id(kind: str, position: int, prefix: str | None, counters: dict[str, int]) -> str:
+    """The id a criterion's place implies: "inc-2" / "exc-3" at the top level (counted per
+    kind in ``counters``, which this advances), "inc-2.1" for the ``position``-th child of ``prefix``."""
+    if prefix is not None:
+        return f"{prefix}.{position}"
+    counters[kind] += 1
+    return f"{'inc' if kind == 'inclusion' else 'exc'}-{counters[kind]}"
+
+
 def iter_atoms(expr: Expr | None):
     """Yield every atom in an expression tree, depth first."""
     if expr is None:
