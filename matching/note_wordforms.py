@@ -39,27 +39,25 @@ def _is_joining_hyphen(text: str, has_space_before: bool, has_space_after: bool)
     return text in _HYPHENS and not has_space_before and not has_space_after
 
 
-def doc_forms(doc: Doc) -> list[tuple[str, int]]:
-    """(word form, token index) of a doc's words, joining hyphens left out."""
-    forms = []
-    for token in doc:
-        before = token.i == 0 or bool(doc[token.i - 1].whitespace_)
-        if _is_joining_hyphen(token.text, before, bool(token.whitespace_)) and 0 < token.i < len(doc) - 1:
-            continue
-        forms.append((word_form(token.text), token.i))
-    return forms
-
-
-def phrase_forms(tokens: Iterable) -> tuple[str, ...]:
-    """The word forms of a tokenised phrase, as ``doc_forms`` reads a note."""
-    tokens = list(tokens)
+def _kept_forms(tokens: list) -> list[tuple[str, int]]:
+    """(word form, position) of the tokens, hyphens that join two words left out."""
     kept = []
     for k, token in enumerate(tokens):
         before = k == 0 or bool(tokens[k - 1].whitespace_)
         if _is_joining_hyphen(token.text, before, bool(token.whitespace_)) and 0 < k < len(tokens) - 1:
             continue
-        kept.append(word_form(token.text))
-    return tuple(kept)
+        kept.append((word_form(token.text), k))
+    return kept
+
+
+def doc_forms(doc: Doc) -> list[tuple[str, int]]:
+    """(word form, token index) of a doc's words, joining hyphens left out."""
+    return _kept_forms(list(doc))
+
+
+def phrase_forms(tokens: Iterable) -> tuple[str, ...]:
+    """The word forms of a tokenised phrase, as ``doc_forms`` reads a note."""
+    return tuple(form for form, _ in _kept_forms(list(tokens)))
 
 
 class WordFormMatcher:
