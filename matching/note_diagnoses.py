@@ -40,9 +40,11 @@ _CLAUSE = re.compile(r"[^.;:\n]+")
 _CUE = re.compile(r"\b(?:diagnosed\s+with|diagnosis\s+of|known\s+case\s+of|known\s+history\s+of|"
                   r"confirmed\s+the\s+diagnosis\s+of)\s+", re.I)
 _OTHER_PEOPLE = "|".join(re.escape(w) for w in (*note_people.RELATIVES, *note_people.OTHER_PEOPLE, "family"))
-_NOT_THE_PATIENTS = re.compile(
-    r"\b(?:no|not|never|denies|denied|without|negative\s+for|free\s+of|rule\s+out|r/o|ruled\s+out|"
-    rf"{_OTHER_PEOPLE})\b", re.I)
+_NEGATIONS = r"no|not|never|denies|denied|without|negative\s+for|free\s+of|rule\s+out|r/o|ruled\s+out"
+_NOT_THE_PATIENTS = re.compile(rf"\b(?:{_NEGATIONS}|{_OTHER_PEOPLE})\b", re.I)
+_NEGATION = re.compile(rf"\b(?:{_NEGATIONS})\b", re.I)
+# Words after which a negation no longer holds ("no fever but a productive cough").
+_NEGATION_ENDS = re.compile(r"\b(?:but|however|although|though|except|yet|whereas)\b", re.I)
 _MAX_BEFORE_HEAD = 3
 _MAX_AFTER_CUE = 4
 
@@ -92,3 +94,25 @@ def diagnosis_phrases(note: str) -> list[str]:
                 continue
             phrases.setdefault(phrase, None)
     return list(phrases)
+
+
+def affirmed_text(note: str) -> str:
+    """The note without what it denies: in each clause, the words from a negation cue
+    ("no", "denies", "negative for", "without", "ruled out") to the clause's end or to a
+    word that ends the negation ("but", "however"). Text relevance counts the note's other
+    words as weak evidence of what the patient has; "denies chest pain, no fever" is
+    evidence of the opposite, and a trial about chest pain or fever is no more on topic
+    for it. Clauses end at ``.``, ``;``, ``:`` and line breaks, as for the phrases."""
+    kept = []
+    for clause in _CLAUSE.finditer(note or ""):
+        text, position, parts = clause.group(0), 0, []
+        while (cue := _NEGATION.search(text, position)) is not None:
+            parts.append(text[position:cue.start()])
+            end = _NEGATION_ENDS.search(text, cue.end())
+            if end is None:
+                position = len(text)
+                break
+            position = end.start()
+        parts.append(text[position:])
+        kept.append("".join(parts))
+    return "\n".join(kept)

@@ -25,7 +25,7 @@ import numpy as np
 from nltk.stem.snowball import SnowballStemmer
 from rank_bm25 import BM25Okapi
 
-from matching.note_diagnoses import GENERIC_HEADS, diagnosis_phrases
+from matching.note_diagnoses import GENERIC_HEADS, affirmed_text, diagnosis_phrases
 from matching.profile import PatientProfile
 from matching.trial import TrialSummary
 
@@ -434,7 +434,8 @@ def note_query_text(facts: Iterable) -> str:
 
 # Weight of words that only the free text around the facts gives (e.g. the whole note):
 # it catches a diagnosis the extractor missed, but also says what the patient does *not*
-# have ("denies chest pain"), so it counts for a fifth of a fact's word.
+# have, so it counts for a fifth of a fact's word, and a negated clause's words ("denies
+# chest pain", "no fever") not at all.
 CONTEXT_WEIGHT = 0.2
 # Words of the free text's diagnosis phrases (matching.note_diagnoses: "known case of
 # Acromegaly", "Sickle cell disease") name the patient's diseases as surely as the facts do.
@@ -449,7 +450,8 @@ def query_terms(profile: PatientProfile, query_text: str | None = None,
     procedure words a note extractor found, as written: :func:`note_query_text`) weigh 1;
     the words of ``context_text``'s diagnosis phrases (e.g. the note itself:
     :func:`matching.note_diagnoses.diagnosis_phrases`) ``DIAGNOSIS_WEIGHT``, bar a bare
-    "disease" or "syndrome"; its other words ``CONTEXT_WEIGHT``."""
+    "disease" or "syndrome"; its other words ``CONTEXT_WEIGHT``, but not the words it
+    denies ("no fever", "negative for hepatitis": :func:`matching.note_diagnoses.affirmed_text`)."""
     parts: list[str] = []
     for condition in profile.conditions:
         if condition.present and not condition.family:
@@ -463,7 +465,7 @@ def query_terms(profile: PatientProfile, query_text: str | None = None,
     for term in terms("\n".join(diagnosis_phrases(context_text or ""))):
         if term not in _GENERIC_HEAD_TERMS:
             weights.setdefault(term, DIAGNOSIS_WEIGHT)
-    for term in terms(context_text or ""):
+    for term in terms(affirmed_text(context_text or "")):
         weights.setdefault(term, CONTEXT_WEIGHT)
     return weights
 

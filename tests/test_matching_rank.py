@@ -143,10 +143,24 @@ def test_query_terms_weigh_facts_and_diagnosis_phrases_fully_and_other_note_word
                           "She denies chest pain; her mother had breast cancer.")
     assert weights["pulmonari"] == weights["fibrosi"] == weights["transplant"] == 1.0
     assert weights["sickl"] == weights["cell"] == DIAGNOSIS_WEIGHT
-    assert weights["diseas"] == weights["oxygen"] == weights["chest"] == CONTEXT_WEIGHT
+    assert weights["diseas"] == weights["oxygen"] == CONTEXT_WEIGHT
+    assert "chest" not in weights  # what the note denies is no evidence of what she has
     assert weights["breast"] == CONTEXT_WEIGHT  # a relative's diagnosis is only context
     # an inflammation is not its organ: "pancreatitis" must not find "pancreatic cancer"
     assert "pancreat" not in query_terms(PatientProfile(conditions=[{"text": "acute pancreatitis"}]))
+
+
+def test_affirmed_text_drops_what_the_note_denies_up_to_the_clause_end_or_a_but():
+    from matching.note_diagnoses import affirmed_text
+    from matching.text_relevance import terms
+
+    note = ("Man with a productive cough for two weeks. He denies fever or night sweats; no weight loss "
+            "but reports hemoptysis. Sputum negative for acid-fast bacilli. Exam: wheezing, without edema.")
+    kept = set(terms(affirmed_text(note)))
+    assert {"product", "cough", "hemoptysi", "sputum", "wheez", "exam"} <= kept
+    assert not kept & {"fever", "night", "sweat", "weight", "loss", "acid", "fast", "bacilli", "edema"}
+    assert affirmed_text("") == ""
+    assert affirmed_text("Type 2 diabetes on metformin.") == "Type 2 diabetes on metformin"  # clauses, no stops
 
 
 def test_diagnosis_phrases_of_a_note():
