@@ -148,11 +148,27 @@ _BUILDERS = {
 }
 
 
+# A disease named as what a test, screening or vaccine is for ("cervical cancer screening",
+# "hepatitis B vaccination") is not the patient's disease.
+# ("a positive HIV screening" is still the disease: a result of the screening is given.)
+_FOR_DISEASE = re.compile(r"[\s-]*(?:screening|vaccin\w*|immuni[sz]ations?|immuni[sz]ed)\b", re.I)
+_RESULT_BEFORE = re.compile(r"\b(?:positive|reactive|abnormal|seropositive)\b[\w\s-]{0,20}$", re.I)
+
+
+def names_screening_target(ctx: CriterionContext, m: Mention) -> bool:
+    """Whether the condition mention is only what a screening or vaccine is for."""
+    if m.kind != "condition" or m.concept_id in ("pregnancy", "breastfeeding"):
+        return False
+    return bool(_FOR_DISEASE.match(ctx.text, m.end)) and not _RESULT_BEFORE.search(ctx.text[max(0, m.start - 30) : m.end])
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     for m in ctx.mentions:
         build = _BUILDERS.get(m.kind)
         if build is None or ctx.is_claimed(m.start, m.end):
+            continue
+        if names_screening_target(ctx, m):
             continue
         f = build(ctx, m)
         found.append(f)

@@ -17,8 +17,11 @@ _SIMPLE = (
     r"(?:%|(?:g|mg|µg|μg|ug|mcg|ng|pg|mmol|µmol|μmol|umol|nmol|pmol|mol|meq|mEq|U|IU|iu|mIU|mU|cells|copies|k)"
     r"\s*/\s*(?:dl|l|ml|µl|μl|ul|mm3|kg|24\s*h(?:ours?)?|day|d)\b"
     r"|(?:ml|mL)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)|\s*per\s*1[.,]73\s*m(?:2|²|\^2))?"
-    r"|mmHg|mm\s*Hg|msec|ms|seconds|sec|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)"
+    r"|mmHg|mm\s*Hg|msec|ms|seconds?|secs?|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)(?![A-Za-zµμ])"
 )
+# A value counted in standard deviations from a reference mean ("2 SD below the mean for
+# age", "z-score < -2") is relative to a norm the criterion does not give: not a threshold.
+_DEVIATIONS = re.compile(r"\s*(?:standard\s+deviations?|SDs?|s\.d\.|sigma|σ)(?![A-Za-z])", re.I)
 # Vital signs: temperatures ("38 °C", "38℃", "100.4 degrees Fahrenheit") and rates per minute.
 _VITAL = (r"(?:°|º|˚)\s?[CF]\b|℃|℉|degrees?\s+(?:celsius|centigrade|fahrenheit|C\b|F\b)|celsius|centigrade|fahrenheit"
           r"|bpm\b|(?:beats?|breaths?)\s*(?:/|per)\s*min(?:ute)?\b|/\s*min(?:ute)?\b")
@@ -51,6 +54,8 @@ def _lab(ctx: CriterionContext, mention, m: re.Match, end: int) -> Found | None:
     unit_text = (m.groupdict().get("unit") or "").strip()
     fields: dict = {"analyte": mention.concept_id, "label": concept.label if concept else mention.concept_id, "comparator": cmp}
     num = m.groupdict().get("num")
+    if num and _DEVIATIONS.match(m.string, m.end("num")):
+        return None
     value = number_of(num) if num else 1.0
     if value is None:
         return None
