@@ -39,6 +39,8 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   :mod:`matching.unread_qualifiers`. Likewise a partly read inclusion that what was read
   fails through a negation ("no [excisional] biopsy"): unknown, or met when the qualifier
   is absent.
+- Under a complete record, a measurement offered beside the condition it defines ("heart
+  failure or EF < 30%") is not met when the condition is not: :mod:`matching.sign_alternatives`.
 - A top-level criterion that rules the patient out only through the disease the trial
   studies ("prior history of malignancy" in a breast cancer trial) is unknown:
   :mod:`matching.trial_subject`.
@@ -54,7 +56,7 @@ from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
-from matching import record_mentions, trial_subject, unread_qualifiers, unread_settings
+from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult
 from matching.trial import TrialSummary
@@ -341,7 +343,8 @@ def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evalu
 
     parts: list[Judged[AtomFinding]] = []
     if criterion.status != "unsupported" and criterion.expr is not None:
-        parts.append(evaluate_expr(criterion.expr, judge))
+        parts.append(evaluate_expr(criterion.expr, sign_alternatives.wrap_judge(criterion.expr, judge, facts.profile,
+                                                                                facts.as_of)))
     if children:
         child_parts = [Judged(_effective(child), ()) for child in children]
         combined = combine_judged(child_parts, criterion.combine or "all")

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
-from matching import record_mentions, trial_subject, unread_qualifiers, unread_settings
+from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
-from matching.logic import Truth
+from matching.logic import Truth, and3, or3
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.trial import TrialSummary
@@ -65,6 +65,8 @@ class CriterionPlan:
     # qualify an atom (``narrowing``). Five hundred "unsupported" exclusions per request
     # are each their own shape but nearly all come out the same way.
     loose_shape: int = -1
+    # measurements offered beside the condition they define (matching.sign_alternatives)
+    sign_pairs: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +142,10 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         form = _FORM_GENERAL
     else:
         form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
+    sign_pairs = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape)
+                         narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
+                         sign_pairs)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -193,6 +197,30 @@ def expr_value(node: tuple, facts: PatientFacts) -> Truth:
         if value is None:
             saw_unknown = True
     return None if saw_unknown else not dominant
+
+
+def _own_value(plan: CriterionPlan, node: tuple, facts: PatientFacts) -> Truth:
+    """``expr_value``, with a measurement offered beside the absent condition it defines
+    read as not met under a complete record (matching.sign_alternatives)."""
+    value = expr_value(node, facts)
+    if value is None and plan.sign_pairs and facts.profile.absent_means_no:
+        labels = sign_alternatives.covered(plan.sign_pairs, lambda atom: evaluate_atom(atom, facts).value,
+                                           facts.profile, facts.as_of)
+        if labels:
+            value = _value_covering(node, facts, labels)
+    return value
+
+
+def _value_covering(node: tuple, facts: PatientFacts, labels: dict[int, str]) -> Truth:
+    op = node[0]
+    if op == _ATOM:
+        value = evaluate_atom(node[2], facts, node[1]).value
+        return False if value is None and id(node[2]) in labels else value
+    if op == _NOT:
+        value = _value_covering(node[1], facts, labels)
+        return None if value is None else not value
+    values = [_value_covering(arg, facts, labels) for arg in node[1]]
+    return (or3 if op == _ANY else and3)(values)
 
 
 def _effective(plan: CriterionPlan, outcome: str) -> Truth:
@@ -286,7 +314,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     if plan.children:
         parts: list[Truth] = []
         if node is not None:
-            parts.append(expr_value(node, facts))
+            parts.append(_own_value(plan, node, facts))
         dominant = plan.combine_any
         combined: Truth = not dominant
         for child in plan.children:
@@ -307,7 +335,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             found = evaluate_atom(node[2], facts, node[1])
         value = found.value
     else:
-        value = expr_value(node, facts)
+        value = _own_value(plan, node, facts)
     if applies is None:
         # settled only if the same whether or not the criterion applies
         value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
