@@ -105,6 +105,7 @@ def _pint_unit(unit: str) -> str:
     u = re.sub(r"(?i)\bml\b", "mL", u)
     u = re.sub(r"(?i)(?<![a-z])l\b", "L", u)
     u = re.sub(r"(?i)\bmg\b", "mg", u)
+    u = re.sub(r"(?i)\bgm\b", "g", u)  # "gm/dl"
     u = re.sub(r"(?<![a-zA-Z])(m|cm|mm)(\d)", r"\1^\2", u)  # kg/m2 -> kg/m^2
     u = u.replace("%", "percent")
     return u

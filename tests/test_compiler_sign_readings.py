@@ -47,7 +47,8 @@ def test_a_number_of_standard_deviations_is_no_threshold(text):
     assert labs == []
 
 
-@pytest.mark.parametrize("text, unit", [("PT > 15 secs", "s"), ("QTc > 470 msec", "ms")])
+@pytest.mark.parametrize("text, unit", [("PT > 15 secs", "s"), ("QTc > 470 msec", "ms"), ("QTc > 470 msecs", "ms"),
+                                        ("haemoglobin below 9 gm/dl", "g/dL")])
 def test_a_time_unit_is_still_read(text, unit):
     [lab] = [a for a in atoms(exclusion(text)) if a.type == "lab"]
     assert lab.unit == unit

@@ -14,10 +14,10 @@ from criteria_rules.quantities import COMPARATOR_PREFIX_RE, COMPARATOR_SUFFIX_RE
 _ULN = r"(?:x|×|\*|times|-fold|fold)?\s*(?:the\s+)?(?:institutional\s+|local\s+)?(?:(?P<uln>ULN|upper limits? of (?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?|upper normal limit|UNL)|(?P<lln>LLN|lower limits? of (?:the\s+)?normal))"
 _COUNT = r"(?:(?:x|×|\*)\s*10\s*(?:\^|\*\*|\*|e|E)?\s*\d{1,2}\s*(?:cells?\s*)?/\s*(?:l|µl|μl|ul|mcl|mm3|mm\^3|mm³|cu\.?\s*mm|cmm)|(?:cells?|k|thousand)?\s*/\s*(?:µl|μl|ul|mcl|mm3|mm\^3|mm³|cu\.?\s*mm|cmm|l)\b)"
 _SIMPLE = (
-    r"(?:%|(?:g|mg|µg|μg|ug|mcg|ng|pg|mmol|µmol|μmol|umol|nmol|pmol|mol|meq|mEq|U|IU|iu|mIU|mU|cells|copies|k)"
+    r"(?:%|(?:g|gm|mg|µg|μg|ug|mcg|ng|pg|mmol|µmol|μmol|umol|nmol|pmol|mol|meq|mEq|U|IU|iu|mIU|mU|cells|copies|k)"
     r"\s*/\s*(?:dl|l|ml|µl|μl|ul|mm3|kg|24\s*h(?:ours?)?|day|d)\b"
     r"|(?:ml|mL)\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2)|\s*per\s*1[.,]73\s*m(?:2|²|\^2))?"
-    r"|mmHg|mm\s*Hg|msec|ms|seconds?|secs?|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)(?![A-Za-zµμ])"
+    r"|mmHg|mm\s*Hg|msecs?|ms|seconds?|secs?|s|kg/m2|kg/m²|kg/m\^2|kg|cm|mm|g|mg|µmol|mmol)(?![A-Za-zµμ])"
 )
 # A value counted in standard deviations from a reference mean ("2 SD below the mean for
 # age", "z-score < -2") is relative to a norm the criterion does not give: not a threshold.
