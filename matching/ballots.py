@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matching import record_mentions, trial_subject, unread_qualifiers
+from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers
 from matching.evaluate import answer_bool
 from matching.facts import PatientFacts, evaluate_atom
 from matching.logic import Truth
@@ -115,6 +115,12 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
     questions: list[str] = []
     if plan.expr is not None:
         value, found = _expr(plan.expr, facts, atoms)
+        if value is None and plan.sign_pairs and facts.profile.absent_means_no:
+            # a measurement beside the absent condition it defines (matching.sign_alternatives)
+            labels = sign_alternatives.covered(plan.sign_pairs, lambda atom: evaluate_atom(atom, facts).value,
+                                               facts.profile, facts.as_of)
+            if labels:
+                value, found = _expr(plan.expr, facts, atoms, labels)
         values.append(value)
         questions.extend(found)  # unknown findings only: a known expression leaves none
     if children:
@@ -145,7 +151,7 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
     return UNKNOWN, list(dict.fromkeys(questions))
 
 
-def _expr(node: tuple, facts: PatientFacts, atoms: dict) -> tuple[Truth, list]:
+def _expr(node: tuple, facts: PatientFacts, atoms: dict, covered: dict | None = None) -> tuple[Truth, list]:
     """Kleene value of a compiled expression and the question ids of the unknown findings
     that decide it (``logic.evaluate_expr``'s deciding findings that are unknown). Every
     atom is judged, as ``evaluate_expr`` does, so ``atoms`` records the same first atoms."""
@@ -156,6 +162,8 @@ def _expr(node: tuple, facts: PatientFacts, atoms: dict) -> tuple[Truth, list]:
             found = evaluate_atom(node[2], facts, node[1])
         if found.value is not None:
             return found.value, []
+        if covered and id(node[2]) in covered:
+            return False, []
         question = found.question_id
         if not question:
             return None, []
@@ -163,14 +171,14 @@ def _expr(node: tuple, facts: PatientFacts, atoms: dict) -> tuple[Truth, list]:
             atoms[question] = node[2]
         return None, [question]
     if op == _NOT:
-        value, questions = _expr(node[1], facts, atoms)
+        value, questions = _expr(node[1], facts, atoms, covered)
         return (None if value is None else not value), questions
     dominant = op == _ANY
     decided = False
     unknown: list = []
     saw_unknown = False
     for arg in node[1]:
-        value, questions = _expr(arg, facts, atoms)
+        value, questions = _expr(arg, facts, atoms, covered)
         if value is dominant:
             decided = True
         elif value is None:
