@@ -72,6 +72,32 @@ def _unbroken(target: Span, modifier: Span, between: Span) -> bool:
     return target.start >= modifier.end or target.label_ == CONDITION
 
 
+# A reported test result: with one of these, a screen is a finding, not a plan.
+_NONREACTIVE = ("nonreactive", "non-reactive", "undetectable", "undetected")
+_RESULTS = frozenset({*_NEGATIVE, *_NONREACTIVE, "positive", "pos", "reactive", "detected",
+                      "seropositive", "seronegative"})
+_CLAUSE_BREAKS = frozenset({";", ".", "but", "however"})
+_MAX_BACK_SCREENED = 4  # "hepatitis C virus screening": the screen right after what it looks for
+
+
+def _screened_without_result(target: Span, modifier: Span, between: Span) -> bool:
+    """A screening cue makes a target hypothetical unless a result is reported for it: one
+    of ``_RESULTS`` between the cue and the target, or after both up to the end of the
+    clause ("Screening: HIV was negative", "HIV screen positive"). Backwards the cue
+    reaches only an adjacent phrase ("colon cancer screening")."""
+    if target.start < modifier.start and (
+            modifier.start - target.end > _MAX_BACK_SCREENED or any(t.is_punct for t in between)):
+        return False
+    if _RESULTS.intersection(t.lower_ for t in between):
+        return False
+    for token in target.doc[max(target.end, modifier.end):target.sent.end]:
+        if token.lower_ in _CLAUSE_BREAKS:
+            break
+        if token.lower_ in _RESULTS:
+            return False
+    return True
+
+
 def marker_status_pattern() -> list[dict]:
     """"HER2-negative", "triple negative", "receptor positive": a status word after a
     plain word (not a concept of the note, not a test or a verb)."""
@@ -104,7 +130,7 @@ def _added_rules() -> list[ConTextRule]:
         # negation
         _rule("non", NEGATED, pattern=[_lower_in("non", "never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
         _rule("nonsmoker", NEGATED, pattern=[_lower_in("nonsmoker", "non-smoker")], direction="BIDIRECTIONAL", max_scope=1),
-        _rule("negative", NEGATED, pattern=[_lower_in(*_NEGATIVE)], direction="BIDIRECTIONAL",
+        _rule("negative", NEGATED, pattern=[_lower_in(*_NEGATIVE, *_NONREACTIVE)], direction="BIDIRECTIONAL",
               max_scope=3, on_modifies=_unbroken),
         _rule("marker status", NEGATED, pattern=marker_status_pattern(), direction="PSEUDO"),
         # "biopsy was negative for malignancy", "CT negative for pneumonia": longer than the
@@ -127,7 +153,11 @@ def _added_rules() -> list[ConTextRule]:
         _rule("in case of", HYPOTHETICAL),
         _rule("at risk for", HYPOTHETICAL, pattern=[{"LOWER": "at"}, _lower_in("risk", "increased"),
                                                    {"LOWER": "risk", "OP": "?"}, _lower_in("for", "of")]),
-        _rule("prevention of", HYPOTHETICAL, pattern=[_lower_in("prevention", "prevent", "prophylaxis", "screening")]),
+        _rule("prevention of", HYPOTHETICAL, pattern=[_lower_in("prevention", "prevent", "prophylaxis")]),
+        # "screening for HIV", "colon cancer screening": looked for, not found; but a screen
+        # whose result the note reports ("Screening: HIV was negative") is a test result
+        _rule("screening", HYPOTHETICAL, pattern=[_lower_in("screening", "screen", "screened")],
+              direction="BIDIRECTIONAL", on_modifies=_screened_without_result),
         # uncertainty
         _rule("concern for", UNCERTAIN, pattern=[_lower_in("concern", "suspicion", "suspected", "questionable", "?")]),
         _rule("differential", UNCERTAIN, pattern=[_lower_in("ddx", "differential")]),
@@ -189,6 +219,10 @@ def _person_rules() -> list[ConTextRule]:
               pattern=[_lower_in("by", "with", "per", "to"), {"LOWER": {"IN": ["his", "her", "their", "the"]}, "OP": "?"},
                        relative]),
         _rule("mother reports", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.RELAYING_VERBS)]),
+        # "her sister was told she had lupus": longer than the relaying verb, so it wins the overlap
+        _rule("was told", "PSEUDO_PERSON", direction="PSEUDO",
+              pattern=[_lower_in(*note_people.PASSIVE_BEFORE), {"LOWER": {"IN": ["also", "recently", "later"]}, "OP": "?"},
+                       _lower_in(*note_people.RELAYING_VERBS)]),
         _rule("he", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.PATIENT_WORDS)]),
     ]
 

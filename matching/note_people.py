@@ -30,12 +30,38 @@ POSSESSIVES: tuple[str, ...] = ("his", "her", "their")
 # Words that name the patient again: a relative's clause has ended ("his mother had breast
 # cancer; he has diabetes").
 PATIENT_WORDS: tuple[str, ...] = ("he", "she", "him", "patient", "pt", "himself", "herself")
-# A relative who reports or brings the patient: what follows is the patient's
-# ("brought in by his mother with fever", "mother reports a rash").
-RELAYING_VERBS: tuple[str, ...] = tuple("""
-reports reported states stated says said notes noted noticed notices describes described
-brought brings observed observes feels felt thinks worried concerned complains
-""".split())
+# A relative who reports, notices or brings the patient: what follows is the patient's
+# ("brought in by his mother with fever", "mother reports a rash", "her father tells us she
+# fainted"). Verbs of telling, noticing and worrying, in every inflection (``inflections``).
+_RELAYING_BASES = """
+report state say tell note notice describe bring observe feel think worry complain mention
+explain relate recount recall remember believe add endorse express confirm reveal provide
+hear witness ask fear suspect wonder
+""".split()
+_IRREGULAR: dict[str, tuple[str, ...]] = {
+    "say": ("said",), "tell": ("told",), "bring": ("brought",), "feel": ("felt",),
+    "think": ("thought",), "hear": ("heard",),
+}
+# "was told", "is noted": a passive verb says something about the relative
+# ("her sister was told she had lupus"), so it relays nothing.
+PASSIVE_BEFORE: tuple[str, ...] = ("was", "were", "is", "are", "been", "be", "being", "get", "got")
+
+
+def inflections(base: str) -> tuple[str, ...]:
+    """A regular verb's forms ("report" -> reports, reported, reporting) and any irregular
+    ones from ``_IRREGULAR``; good enough for a closed list, not a general stemmer."""
+    if base.endswith("y") and base[-2:-1] not in ("a", "e", "o", "u"):
+        third, past, stem = f"{base[:-1]}ies", f"{base[:-1]}ied", base
+    else:
+        third = f"{base}es" if base.endswith(("s", "sh", "ch", "x")) else f"{base}s"
+        stem = base[:-1] if base.endswith("e") else base
+        past = f"{stem}ed"
+    irregular = _IRREGULAR.get(base)
+    return tuple(sorted({base, third, f"{stem}ing", *(irregular or (past,))}))
+
+
+RELAYING_VERBS: tuple[str, ...] = tuple(sorted({f for b in _RELAYING_BASES for f in inflections(b)}
+                                              | {"concerned", "worried"}))
 # Words before a relative noun that make it the patient ("a 30-year-old mother of two",
 # "single mother").
 PATIENT_AS_RELATIVE_BEFORE: tuple[str, ...] = ("old", "single", "new", "young", "expectant",
