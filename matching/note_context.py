@@ -234,7 +234,36 @@ def _turned_by_clauses(rule: ConTextRule) -> ConTextRule:
     return rule
 
 
+def leaves_parenthesis(between: Span) -> bool:
+    """The words between a cue and a later target close a parenthesis they did not open:
+    the cue is inside "( ... )" and the target after it."""
+    depth = 0
+    for token in between:
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
+def _kept_in_parenthesis(rule: ConTextRule) -> ConTextRule:
+    """A cue inside brackets modifies nothing after them: in "prior CVA (no residual
+    deficits), HTN, DMII" the "no" denies the deficits, not HTN or DMII."""
+    check = rule.on_modifies
+
+    def on_modifies(target: Span, modifier: Span, between: Span) -> bool:
+        if target.start >= modifier.end and leaves_parenthesis(between):
+            return False
+        return check(target, modifier, between) if check is not None else True
+
+    rule.on_modifies = on_modifies
+    return rule
+
+
 def context_rules() -> list[ConTextRule]:
     defaults = [r for r in ConTextRule.from_json(_DEFAULT_RULES)
                 if r.literal not in _DEFAULTS_DROPPED and r.literal not in _DEFAULTS_REPLACED]
-    return [_turned_by_clauses(r) for r in defaults + _added_rules() + _terminator_rules() + _person_rules()]
+    return [_kept_in_parenthesis(_turned_by_clauses(r))
+            for r in defaults + _added_rules() + _terminator_rules() + _person_rules()]

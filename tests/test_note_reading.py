@@ -127,3 +127,21 @@ def test_a_passive_or_other_verb_keeps_the_relatives_disease(note, disease):
 def test_relaying_verbs_come_in_every_inflection(base, forms):
     assert forms <= set(note_people.inflections(base))
     assert forms <= set(note_people.RELAYING_VERBS)
+
+
+# ------------------------------------------------------------------ cues inside brackets
+@pytest.mark.parametrize("note, denied, kept_present", [
+    ("68M hx of prior stroke (no residual deficits), HTN, DMII, COPD.", [], ["hypertension", "type 2 diabetes"]),
+    ("She has diabetes (no retinopathy or neuropathy) and hypertension.", ["retinopathy"], ["hypertension"]),
+])
+def test_a_cue_inside_brackets_stops_at_the_closing_bracket(note, denied, kept_present):
+    conditions = {text.lower(): present for text, (present, _) in kept(note).items()}
+    for disease in denied:
+        assert any(disease in t and p is False for t, p in conditions.items()), conditions
+    for disease in kept_present:
+        assert any(disease in t and p is True for t, p in conditions.items()), conditions
+
+
+def test_a_cue_before_brackets_still_reaches_into_them():
+    conditions = {text.lower(): present for text, (present, _) in kept("No fever (or chills) today.").items()}
+    assert conditions.get("chills") is False, conditions
