@@ -58,7 +58,7 @@ from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, i
 from matching.profile import PatientProfile
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
-from matching.results import CriteriaSummary, CriterionResult, TrialResult
+from matching.results import CriteriaSummary, CriterionResult, TrialResult, constructed
 from matching.trial import TrialSummary
 
 MAX_QUOTE = 300
@@ -88,12 +88,13 @@ class CriterionOutcome:
         return _reason(self.kind, self.outcome, self.text, self.facts_used, self.note)
 
     def to_result(self) -> CriterionResult:
-        # model_construct: the fields are built from validated inputs here; validating
-        # them again would double the cost of rendering a page.
-        return CriterionResult.model_construct(
-            id=self.id, kind=self.kind, text=self.text, outcome=self.outcome, triggered=self.triggered,
-            reason=self.reason, status=self.status, facts_used=self.facts_used,
-            question_ids=self.question_ids, children=[c.to_result() for c in self.children])
+        # constructed: the fields are built from validated inputs here; validating them
+        # again would double the cost of rendering a page.
+        return constructed(CriterionResult, {
+            "id": self.id, "kind": self.kind, "text": self.text, "outcome": self.outcome,
+            "triggered": self.triggered, "reason": self.reason, "status": self.status,
+            "facts_used": self.facts_used, "question_ids": self.question_ids,
+            "children": [c.to_result() for c in self.children]})
 
 
 @dataclass(slots=True)
@@ -112,9 +113,10 @@ class Evaluation:
     open_judge: object = None  # the same for facts.open_world (built when first needed)
 
     def to_result(self) -> TrialResult:
-        return TrialResult.model_construct(
-            nct_id=self.nct_id, verdict=self.verdict, verdict_reason=self.verdict_reason,
-            criteria=[c.to_result() for c in self.criteria], summary=self.summary, question_ids=self.question_ids)
+        return constructed(TrialResult, {
+            "nct_id": self.nct_id, "verdict": self.verdict, "verdict_reason": self.verdict_reason,
+            "criteria": [c.to_result() for c in self.criteria], "summary": self.summary,
+            "question_ids": self.question_ids})
 
 
 def evaluate_trial(trial: TrialSummary, profile: PatientProfile, as_of: dt.date,
@@ -221,7 +223,9 @@ def registry_criteria_for(low: float | None, high: float | None, sex: str | None
 # --- criteria ----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
 def _quote(text: str) -> str:
+    # cached: a page quotes ~500 criterion texts, the same trials' texts request after request
     text = " ".join(text.split())
     return text if len(text) <= MAX_QUOTE else text[: MAX_QUOTE - 1].rstrip() + "…"
 
@@ -420,7 +424,9 @@ def summarise(results: list[CriterionOutcome]) -> CriteriaSummary:
         counts[result.outcome] += 1
     total = len(results)
     settled = (total - counts["unknown"]) / total if total else 0.0
-    return CriteriaSummary.model_construct(total=total, settled_share=round(settled, 4), **counts)
+    return constructed(CriteriaSummary, {"total": total, "met": counts["met"], "not_met": counts["not_met"],
+                                         "unknown": counts["unknown"], "not_applicable": counts["not_applicable"],
+                                         "settled_share": round(settled, 4)})
 
 
 def _blocking(result: CriterionOutcome) -> bool:
