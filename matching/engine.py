@@ -53,7 +53,6 @@ class _Candidate:
     outcome: TrialOutcome
     score: ScoreValues
     nearest: SiteDistance | None
-    location_note: str | None
     evaluation: Evaluation | None = None  # the full explanation, built on demand
 
     def explained(self, facts: PatientFacts) -> Evaluation:
@@ -119,7 +118,7 @@ def _nearest_site_model(found: SiteDistance) -> NearestSite:
                        contact_email=site.contact_email)
 
 
-def _trial_match(candidate: _Candidate, facts: PatientFacts) -> TrialMatch:
+def _trial_match(candidate: _Candidate, facts: PatientFacts, origin: Point | None) -> TrialMatch:
     trial, result = candidate.trial, candidate.explained(facts)
     return TrialMatch(
         nct_id=trial.nct_id,
@@ -134,7 +133,8 @@ def _trial_match(candidate: _Candidate, facts: PatientFacts) -> TrialMatch:
         criteria=[c.to_result() for c in result.criteria],
         question_ids=result.question_ids,
         nearest_site=_nearest_site_model(candidate.nearest) if candidate.nearest else None,
-        location_note=candidate.location_note,
+        # worded for the page only, like the explanation
+        location_note=_location_note(origin, facts.profile, trial, candidate.nearest),
     )
 
 
@@ -194,8 +194,7 @@ def match_trials(
                              nearest.distance_km if nearest else None, text_relevance=text.get(trial.nct_id, 0.0),
                              confident_failures=confident, doubtful_failures=doubtful,
                              concepts_compared=names_topic(trial))
-        candidates.append(_Candidate(trial, outcome, score, nearest,
-                                     _location_note(origin, profile, trial, nearest)))
+        candidates.append(_Candidate(trial, outcome, score, nearest))
 
     candidates.sort(key=lambda c: values_sort_key(c.score, c.trial.nct_id))
     counts = {"eligible": 0, "possibly_eligible": 0, "ineligible": 0}
@@ -208,7 +207,7 @@ def match_trials(
                                answered=profile.answers.keys(),
                                limit=max_questions)
     return MatchResult(
-        trials=[_trial_match(c, facts) for c in page],
+        trials=[_trial_match(c, facts, origin) for c in page],
         questions=questions,
         total=len(candidates),
         counts=counts,
