@@ -34,7 +34,7 @@ from matching.geo import Point, SiteDistance, active_sites, locate_patient, near
 from matching.profile import PatientProfile
 from matching.outcomes import TrialOutcome, judge_trial
 from matching.questions import MAX_QUESTIONS, VOTING_TRIALS, next_questions
-from matching.rank import ScoreValues, failures, score_model, score_values, values_sort_key
+from matching.rank import ScoreValues, score_model, score_values, values_sort_key
 from matching.relevance import names_topic, patient_topics, relevance
 from matching.text_relevance import TermIndex, query_terms
 from matching.results import MatchMeta, MatchResult, NearestSite, TrialMatch
@@ -189,10 +189,10 @@ def match_trials(
             continue  # a trial with no located site is kept: it says so in location_note
         outcome = judge_trial(trial, facts)
         evaluated += 1
-        confident, doubtful = failures(trial, facts) if outcome.verdict == "ineligible" else (0, 0)
         score = score_values(outcome.verdict, relevance(trial, topics), outcome.settled_share,
                              nearest.distance_km if nearest else None, text_relevance=text.get(trial.nct_id, 0.0),
-                             confident_failures=confident, doubtful_failures=doubtful,
+                             confident_failures=outcome.confident_failures,
+                             doubtful_failures=outcome.doubtful_failures,
                              concepts_compared=names_topic(trial))
         candidates.append(_Candidate(trial, outcome, score, nearest))
 

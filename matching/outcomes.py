@@ -18,6 +18,7 @@ looks findings up by int instead of walking pydantic models and hashing atom key
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import threading
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class CriterionPlan:
     loose_shape: int = -1
     # measurements offered beside the condition they define (matching.sign_alternatives)
     sign_pairs: tuple = ()
+    compiled: bool = False  # fully read by the compiler (registry limits always): a confident failure
+    blocking: str = NOT_MET  # the outcome that rules the patient out: not met (inclusion) / met (exclusion)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class TrialOutcome:
 
     verdict: str
     settled_share: float
+    # top-level criteria that rule the patient out, split as matching.rank scores them:
+    # fully read by the compiler (or registry limits) or not
+    confident_failures: int = 0
+    doubtful_failures: int = 0
 
 
 def compile_expr(expr) -> tuple:
@@ -145,7 +152,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     sign_pairs = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
-                         sign_pairs)
+                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -171,7 +178,9 @@ def plan_criteria(criteria: list[Criterion]) -> tuple[CriterionPlan, ...]:
 def _registry_plans(low: float | None, high: float | None, sex: str | None,
                     patients_only: bool) -> tuple[CriterionPlan, ...]:
     # A few hundred distinct registry limits cover every trial; see evaluate.registry_limits.
-    return tuple(plan_criterion(c) for c in registry_criteria_for(low, high, sex, patients_only))
+    # Structured registry data: a failure on it is always a confident one.
+    return tuple(dataclasses.replace(plan_criterion(c), compiled=True)
+                 for c in registry_criteria_for(low, high, sex, patients_only))
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -372,10 +381,11 @@ def trial_plans(trial: TrialSummary, facts: PatientFacts) -> tuple[CriterionPlan
 
 
 def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
-    """Verdict and settled share of ``trial`` for the patient, as ``evaluate_trial_detailed`` gives them."""
+    """Verdict, settled share and failures of ``trial`` for the patient: the verdict and
+    share as ``evaluate_trial_detailed`` gives them, the failures as ``matching.rank``
+    counts them (``rank.failures_of`` of the full evaluation's criteria)."""
     plans = trial_plans(trial, facts)
-    unknown = 0
-    blocked = False
+    unknown = confident = doubtful = 0
     nct_id = trial.nct_id
     shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
     full = reads_unread_words(facts)  # memo_key, once per trial
@@ -389,18 +399,21 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
             outcome = shared.get(key)
             if outcome is None:
                 outcome = shared[key] = _decide(plan, nct_id, facts)
-        if outcome == (NOT_MET if plan.inclusion else MET) and subject.rests_on_it(
-                plan.inclusion, plan.subject_reading, lambda other: criterion_outcome(plan, nct_id, other)):
-            outcome = UNKNOWN  # as top_outcome: rests only on the disease the trial studies
-        if outcome == UNKNOWN:
+        if outcome == plan.blocking:
+            if subject.rests_on_it(plan.inclusion, plan.subject_reading,
+                                   lambda other: criterion_outcome(plan, nct_id, other)):
+                unknown += 1  # as top_outcome: rests only on the disease the trial studies
+            elif plan.compiled:
+                confident += 1  # an inclusion not met, or an exclusion triggered
+            else:
+                doubtful += 1
+        elif outcome == UNKNOWN:
             unknown += 1
-        elif outcome == (NOT_MET if plan.inclusion else MET):
-            blocked = True  # an inclusion not met, or an exclusion triggered
     settled = (len(plans) - unknown) / len(plans) if plans else 0.0
-    if blocked:
+    if confident or doubtful:
         verdict = "ineligible"
     elif unknown or not has_text_criteria(trial):
         verdict = "possibly_eligible"
     else:
         verdict = "eligible"
-    return TrialOutcome(verdict, round(settled, 4))
+    return TrialOutcome(verdict, round(settled, 4), confident, doubtful)

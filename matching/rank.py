@@ -36,11 +36,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from matching.facts import PatientFacts
-from matching.outcomes import NOT_MET, MET, top_outcome, trial_plans
-from matching.trial_subject import Subject
 from matching.results import VERDICT_TIER, ScoreParts
-from matching.trial import TrialSummary
 
 TEXT_WEIGHT = 0.7  # relevance = TEXT_WEIGHT * text + (1 - TEXT_WEIGHT) * concept
 RULED_OUT_PENALTY = 0.2  # a fully understood criterion rules the trial out
@@ -68,29 +64,8 @@ def rank_tier(verdict: str) -> int:
     return VERDICT_TIER["eligible"] if verdict == "eligible" else VERDICT_TIER["possibly_eligible"]
 
 
-def failures(trial: TrialSummary, facts: PatientFacts) -> tuple[int, int]:
-    """(confident, doubtful) failures of a trial for the patient: top-level criteria that
-    rule it out, split by whether the compiler understood them fully (registry limits are
-    structured data: confident). Outcomes come from the request's memo, so calling this
-    after :func:`matching.outcomes.judge_trial` costs a few lookups."""
-    plans = trial_plans(trial, facts)
-    criteria = trial.rules.criteria if trial.rules is not None else []
-    registry = len(plans) - len(criteria)
-    confident = doubtful = 0
-    subject = Subject(trial, facts)
-    for n, plan in enumerate(plans):
-        outcome = top_outcome(plan, trial.nct_id, facts, subject)
-        if outcome != (NOT_MET if plan.inclusion else MET):
-            continue
-        if n < registry or criteria[n - registry].status == "compiled":
-            confident += 1
-        else:
-            doubtful += 1
-    return confident, doubtful
-
-
 def failures_of(results) -> tuple[int, int]:
-    """The same from a full evaluation's top-level criterion results (``kind``,
+    """(confident, doubtful) failures from a full evaluation's top-level criterion results (``kind``,
     ``outcome``, ``status``, ``id``)."""
     confident = doubtful = 0
     for result in results:

@@ -114,6 +114,7 @@ def assert_same_as_full_evaluation(trials, profile):
         full = evaluate_trial_detailed(trial, full_facts)
         fast = judge_trial(trial, fast_facts)
         assert (fast.verdict, fast.settled_share) == (full.verdict, full.summary.settled_share), trial.nct_id
+        assert (fast.confident_failures, fast.doubtful_failures) == failures_of(full.criteria), trial.nct_id
         assert _fast_trial_outcomes(trial, fast_facts) == _detailed_outcomes(full.criteria), trial.nct_id
 
 

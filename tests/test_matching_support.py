@@ -9,6 +9,7 @@ from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.outcomes import judge_trial, top_outcome, trial_plans
 from matching.profile import PatientProfile
+from matching.rank import failures_of
 from matching.trial import TrialSummary
 from matching.trial_subject import Subject
 
@@ -23,4 +24,5 @@ def criteria_by_text(trial: TrialSummary, profile: PatientProfile, as_of: dt.dat
     assert fast == [c.outcome for c in evaluation.criteria]  # the fast path agrees
     outcome = judge_trial(trial, PatientFacts(profile, as_of))
     assert (outcome.verdict, outcome.settled_share) == (evaluation.verdict, evaluation.summary.settled_share)
+    assert (outcome.confident_failures, outcome.doubtful_failures) == failures_of(evaluation.criteria)
     return {c.text: c for c in evaluation.criteria if c.status != "registry"}
