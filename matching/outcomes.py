@@ -70,6 +70,10 @@ class CriterionPlan:
     sign_pairs: tuple = ()
     compiled: bool = False  # fully read by the compiler (registry limits always): a confident failure
     blocking: str = NOT_MET  # the outcome that rules the patient out: not met (inclusion) / met (exclusion)
+    # A general criterion without children: its atoms as (number, atom), applies_if's then
+    # expr's, in the order the walk meets them. When every one is unknown, so is the
+    # criterion (Kleene: no value to settle a node); most atoms of a request are.
+    atoms: tuple[tuple[int, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,17 @@ def compile_expr(expr) -> tuple:
     if isinstance(expr, (All, AnyOf)):
         return (_ALL if isinstance(expr, All) else _ANY, tuple(compile_expr(arg) for arg in expr.args))
     raise TypeError(f"not an expression node: {type(expr).__name__}")
+
+
+def _expr_atoms(node: tuple | None) -> list[tuple[int, object]]:
+    """(number, atom) of every atom of a compiled expression, depth first, left to right."""
+    if node is None:
+        return []
+    if node[0] == _ATOM:
+        return [(node[1], node[2])]
+    if node[0] == _NOT:
+        return _expr_atoms(node[1])
+    return [pair for arg in node[1] for pair in _expr_atoms(arg)]
 
 
 def _expr_shape(node: tuple | None):
@@ -150,9 +165,16 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     else:
         form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
     sign_pairs = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
+    atoms = ()
+    if form == _FORM_GENERAL and not children and expr is not None and not sign_pairs:
+        # (a sign pair can settle a criterion whose atoms are all unknown: no shortcut)
+        first: dict[int, object] = {}
+        for number, atom in _expr_atoms(applies_if) + _expr_atoms(expr):
+            first.setdefault(number, atom)
+        atoms = tuple(first.items())
     return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
-                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET)
+                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms)
 
 
 # Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
@@ -314,6 +336,18 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
 
 
 def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
+    if plan.atoms:
+        # every atom unknown: so is the expression, and so the criterion (applies_if unknown
+        # too, or absent); the walk below would visit every node to find that out
+        memo = facts.memo
+        for number, atom in plan.atoms:
+            found = memo.get(number)
+            if found is None:
+                found = evaluate_atom(atom, facts, number)
+            if found.value is not None:
+                break
+        else:
+            return UNKNOWN
     applies: Truth = True
     if plan.applies_if is not None:
         applies = expr_value(plan.applies_if, facts)
