@@ -231,3 +231,28 @@ def corpus_sample(shared_file):
 @pytest.mark.parametrize("profile", _profiles(), ids=[str(n) for n in range(len(PROFILES))])
 def test_outcomes_equal_the_full_evaluation_on_compiled_trials(corpus_sample, profile):
     assert_same_as_full_evaluation(corpus_sample, profile)
+
+
+# An exclusion with applies_if and a nested any/not over atoms: a general criterion without
+# children, decided by one pass over its atoms when all of them are unknown.
+MIXED = TrialSummary(nct_id="NCT00000104", overall_status="RECRUITING", rules=rules(
+    crit("exc-1", "exclusion", "Women with prior HSCT, or under 18, or albumin below 3 g/dL",
+         any_of(atom(ProcedureAtom(concept="hsct")), not_(atom(AgeAtom(min_years=18))),
+                atom(LabAtom(analyte="albumin", comparator="<", value=3, unit="g/dL")),
+                atom(ProcedureAtom(concept="hsct"))),
+         applies_if=atom(SexAtom(sex="female"))),
+))
+
+
+def test_a_criterion_whose_atoms_are_all_unknown_is_decided_from_its_atoms_alone():
+    plan = trial_plans(MIXED, PatientFacts(PatientProfile(), AS_OF))[0]
+    # applies_if's atom first, then the expression's in walk order, each meaning once
+    assert [atom.type for _, atom in plan.atoms] == ["sex", "procedure", "age", "lab"]
+    silent = PatientFacts(PatientProfile(), AS_OF)
+    assert criterion_outcome(plan, MIXED.nct_id, silent) == "unknown"
+    for profile in (PatientProfile(), PatientProfile(sex="female"), PatientProfile(sex="male"),
+                    PatientProfile(sex="female", age_years=15),
+                    PatientProfile(age_years=40, labs=[{"analyte": "albumin", "value": 2.5, "unit": "g/dL"}]),
+                    PatientProfile(sex="female", age_years=40, procedures=[{"text": "HSCT"}])):
+        assert_same_as_full_evaluation([MIXED], profile)
+    assert judge_trial(MIXED, PatientFacts(PatientProfile(sex="female", age_years=15), AS_OF)).verdict == "ineligible"
