@@ -11,6 +11,10 @@ The contract (kept stable; the implementation grows):
   patient's "focal seizure" (HPO) reaches the lexicon's ``epilepsy``.
 - ``is_a(concept_id, parent_id) -> bool``.
 - ``label(concept_id) -> str``: plain-language name for reasons and questions.
+- ``exclusive_of(concept_id) -> frozenset[str]``: the kinds of a disease that rule the
+  concept out ("type 2 diabetes" for "type 1 diabetes"): lexicon siblings that share an
+  ``exclusive`` group with the concept or one of its ancestors. A patient known to have
+  one kind does not have another; one known to have only the parent disease may.
 - ``normalise_term(text) -> str``: lowercase, punctuation-free, singular words.
 
 Extras used by the compiler: ``concept(id)`` (the lexicon entry with its data, e.g. an
@@ -35,6 +39,7 @@ __all__ = [
     "Mention",
     "ancestors",
     "concept",
+    "exclusive_of",
     "find_mentions",
     "is_a",
     "kind",
@@ -158,6 +163,39 @@ def _elided(words: list[str | None], covered: list[bool], mentions: list[Mention
     return found
 
 
+def _led_elided(words: list[str | None], covered: list[bool], mentions: list[Mention]) -> list[Mention]:
+    """"type 1 or type 2 diabetes", "small cell or non-small cell lung cancer": the
+    uncovered words before a conjunction replace the next mention's leading words
+    ("type 1 diabetes"), when that makes a lexicon phrase of another concept."""
+    phrases = _curated().phrases
+    found: list[Mention] = []
+    for m in mentions:
+        if m.source != "lexicon":
+            continue
+        head = [w for w in words[m.start : m.end] if w]
+        j = m.start - 1
+        while j >= 0 and words[j] == "":
+            j -= 1
+        if j < 1 or words[j] not in ("or", "and", "nor"):
+            continue
+        k = j - 1
+        lead: list[str] = []
+        starts: list[int] = []
+        while k >= 0 and len(lead) < 3 and words[k] is not None and not covered[k]:
+            if words[k]:
+                lead.insert(0, words[k])
+                starts.insert(0, k)
+            k -= 1
+        hit = next(((size, cid) for size in range(1, len(lead) + 1) for drop in range(1, min(3, len(head) - 1) + 1)
+                    if (cid := phrases.get(" ".join(lead[-size:] + head[drop:]))) and cid != m.concept_id), None)
+        if hit:
+            size, cid = hit
+            found.append(Mention(starts[-size], j, cid, "lexicon"))
+            for x in range(starts[-size], j):
+                covered[x] = True
+    return found
+
+
 @lru_cache(maxsize=20000)
 def _specific(phrase: str, concept_id: str) -> str:
     """The most specific id for a lexicon synonym.
@@ -189,6 +227,7 @@ def find_mentions(words: list[str | None], fallbacks: bool = True) -> list[Menti
         mentions = [Mention(m.start, m.end, _specific(" ".join(w for w in words[m.start:m.end] if w), m.concept_id),
                             m.source) for m in mentions]
     mentions += _elided(words, covered, mentions)
+    mentions += _led_elided(words, covered, mentions)
     if fallbacks:
         # HPO and ICD-10-CM share one dict (HPO wins a shared name), so one pass reads both
         found = _longest_matches(words, covered, fallback_terms.fallback_prefix_index(), MAX_NGRAM, "fallback")
@@ -258,6 +297,34 @@ def _lexicon_xrefs_for(ids: set[str] | frozenset[str]) -> set[str]:
             if any(fallback_terms.xref_covers(xref, i) for i in ids):
                 found.add(c.id)
     return found
+
+
+@lru_cache(maxsize=1)
+def _exclusive_groups() -> dict[tuple[str, str], frozenset[str]]:
+    """(parent id, group) -> the lexicon concepts under that parent in that group."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for c in _curated().concepts.values():
+        group = c.get("exclusive")
+        if group:
+            for parent in c.parents:
+                groups.setdefault((parent, str(group)), set()).add(c.id)
+    return {key: frozenset(ids) for key, ids in groups.items()}
+
+
+@lru_cache(maxsize=20000)
+def exclusive_of(concept_id: str) -> frozenset[str]:
+    """The concepts that rule ``concept_id`` out (see the module docstring)."""
+    curated = _curated()
+    groups = _exclusive_groups()
+    above = ancestors(concept_id)
+    found: set[str] = set()
+    for a in above:
+        c = curated.concepts.get(a)
+        group = c.get("exclusive") if c is not None else None
+        if group:
+            for parent in c.parents:
+                found |= groups.get((parent, str(group)), frozenset()) - {a}
+    return frozenset(found - above)
 
 
 def is_a(concept_id: str, parent_id: str) -> bool:

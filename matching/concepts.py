@@ -64,6 +64,18 @@ def ancestors(concept_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=50_000)
+def exclusive_of(concept_id: str) -> frozenset[str]:
+    """Kinds of the same disease that rule ``concept_id`` out (type 2 diabetes for type 1)."""
+    fn = getattr(_terminology or object(), "exclusive_of", None)
+    if fn is None:
+        return frozenset()
+    try:
+        return frozenset(fn(concept_id))
+    except Exception:
+        return frozenset()
+
+
 def label(concept_id: str) -> str:
     """A plain-language name for a concept id."""
     fn = getattr(_terminology or object(), "label", None)

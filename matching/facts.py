@@ -116,9 +116,12 @@ def _lab_names(lab: LabResult) -> frozenset[str]:
 class PatientFacts:
     """A profile with its listed facts resolved to concepts, built once per request."""
 
-    def __init__(self, profile: PatientProfile, as_of: dt.date):
+    def __init__(self, profile: PatientProfile, as_of: dt.date, *, complete: bool | None = None):
         self.profile = profile
         self.as_of = as_of
+        # whether the record is complete (a note), kept by the open-world reading of it:
+        # a complete record naming one kind of a disease rules its other kinds out
+        self.complete = profile.absent_means_no if complete is None else complete
         self.answers = profile.answers
         self.criterion_answers = any(key.startswith("q:criterion:") for key in profile.answers)
         self.conditions = [_item(c, c.text, c.code) for c in profile.conditions] + [
@@ -154,7 +157,8 @@ class PatientFacts:
         if not self.profile.absent_means_no:
             return self
         if self._open_world is None:
-            self._open_world = PatientFacts(self.profile.model_copy(update={"absent_means_no": False}), self.as_of)
+            self._open_world = PatientFacts(self.profile.model_copy(update={"absent_means_no": False}), self.as_of,
+                                            complete=self.complete)
         return self._open_world
 
     def answer(self, question_id: str):
@@ -195,7 +199,8 @@ def concept_matches(concept: str, item: _Item) -> bool:
     if concept in item.closure:
         return True
     needed = _concept_words(concept)
-    return bool(needed) and needed <= item.words
+    # the words of "small cell lung cancer" are all in "non-small cell lung cancer"
+    return bool(needed) and needed <= item.words and concepts.exclusive_of(concept).isdisjoint(item.closure)
 
 
 def negation_covers(concept: str, item: _Item) -> bool:
@@ -402,6 +407,9 @@ def _condition(atom, facts: PatientFacts) -> AtomFinding:
     if denied is not None:
         return _found(atom, False, f"You told us {whose} {'has' if atom.family else 'do'} not have {denied.name}."
                       if not atom.family else f"You told us no relative has {denied.name}.")
+    other = _other_kind(atom, facts)
+    if other is not None and facts.answer(question_id) is _MISSING:
+        return _found(atom, False, f"Your record names {other.name}, a different kind than {name}.")
 
     def judge(answer) -> AtomFinding | None:
         if atom.family:
@@ -424,6 +432,18 @@ def _condition(atom, facts: PatientFacts) -> AtomFinding:
 
     absent = (f"Your record does not mention {name} in {'your family' if atom.family else 'your history'}.")
     return _from_answer_or_absence(atom, facts, name, question_id, judge, absent)
+
+
+def _other_kind(atom, facts: PatientFacts) -> _Item | None:
+    """In a complete record, the first present item naming another kind of the atom's
+    disease (type 2 diabetes for "type 1 diabetes"; see terminology.exclusive_of)."""
+    if atom.family or not facts.complete:
+        return None
+    others = concepts.exclusive_of(atom.concept)
+    pool = facts.condition_index[False]
+    if not others or others.isdisjoint(pool.present_closure):
+        return None
+    return next((i for i in pool.present if not others.isdisjoint(i.closure)), None)
 
 
 def _judge_condition(atom, item: _Item, as_of: dt.date, name: str) -> AtomFinding:
@@ -1022,7 +1042,7 @@ def _names_nothing_listed(concept: str, index: _ItemIndex) -> bool:
 
 
 def _silent_condition(atom, facts: PatientFacts) -> bool:
-    return _names_nothing_listed(atom.concept, facts.condition_index[atom.family])
+    return _names_nothing_listed(atom.concept, facts.condition_index[atom.family]) and _other_kind(atom, facts) is None
 
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:

@@ -118,7 +118,8 @@ def without_conditions(facts: PatientFacts, positions: tuple[int, ...]) -> Patie
     found = cache.get(positions)
     if found is None:
         kept = [c for n, c in enumerate(facts.profile.conditions) if n not in positions]
-        found = cache[positions] = PatientFacts(facts.profile.model_copy(update={"conditions": kept}), facts.as_of)
+        found = cache[positions] = PatientFacts(facts.profile.model_copy(update={"conditions": kept}), facts.as_of,
+                                                complete=facts.complete)
     return found
 
 
