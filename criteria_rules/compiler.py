@@ -25,8 +25,8 @@ from criteria_rules.clean import clean_text, looks_english
 from criteria_rules.cohorts import group_age_cohorts, header_cohort, renumber
 from criteria_rules.coverage import unparsed_phrases
 from criteria_rules.expressions import Part, build_expression
-from criteria_rules.ir import (AgeAtom, AnyOf, AtomNode, Criterion, RuleSet, SexAtom, Span, TrialFacts, all_of,
-                               criterion_id)
+from criteria_rules.ir import (AgeAtom, AnyOf, AtomNode, Criterion, Not, RuleSet, SexAtom, Span, TrialFacts, all_of,
+                               any_of, criterion_id)
 from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, tokens_pipe
 from criteria_rules.subgroups import implied_subgroup, mark_subgroup
@@ -176,6 +176,30 @@ def _drop_restatements(text: str, found: list[Found]) -> list[Found]:
     return kept
 
 
+_EXCEPTION = re.compile(
+    r"\b(?:other\s+than|except(?:\s+for)?|excluding|besides|apart\s+from|with\s+the\s+exception\s+of)\b"
+    r"[^.;()\[\]]*", re.I)
+
+
+def _exceptions(text: str, found: list[Found]) -> list[Found]:
+    """Atoms named after "other than" / "except" ("current antibiotic treatment other than
+    metronidazole, vancomycin"; "any malignancy other than basal cell carcinoma"): the
+    things the rule excepts from an earlier atom of the same kind, not alternatives to it.
+    Read as alternatives, the excepted drug or disease itself would trigger the rule."""
+    regions = [(m.start(), m.end()) for m in _EXCEPTION.finditer(text)]
+    if not regions:
+        return []
+    excepted = []
+    for f in found:
+        if f.role != "expr" or f.negated:
+            continue
+        region = next(((a, b) for a, b in regions if a <= f.start and f.end <= b), None)
+        if region and any(g.role == "expr" and g.end <= region[0] and g.atom.type == f.atom.type
+                          and all(g is not e for e in excepted) for g in found):
+            excepted.append(f)
+    return excepted
+
+
 def _dedupe(found: list[Found]) -> list[Found]:
     """Drop an atom that repeats an earlier one ("... transplantation (HSCT)")."""
     seen: set = set()
@@ -259,8 +283,12 @@ def _compile_criterion(p: _Pending, doc) -> None:
         conditions = [*women, *conditions]
     if conditions:
         c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
-    parts = [Part(f.start, f.end, _node(f), bool(f.negated)) for f in body]
+    excepted = _exceptions(text, body)
+    parts = [Part(f.start, f.end, _node(f), bool(f.negated)) for f in body if all(f is not e for e in excepted)]
     c.expr = build_expression(text, parts, c.kind)
+    if c.expr is not None and excepted:
+        # "X other than A, B": X, and neither A nor B
+        c.expr = all_of(c.expr, Not(arg=any_of(*[_node(f) for f in excepted])))
     c.unparsed = unparsed_phrases(doc, covered, text) if found else []
     if c.expr is None and c.applies_if is None:
         c.status = "unsupported"
