@@ -59,3 +59,21 @@ def test_a_list_without_an_exception_word_stays_a_list_of_alternatives():
     [criterion] = compile_eligibility("Exclusion Criteria:\n- Use of antibiotics, metronidazole or vancomycin").criteria
     assert not isinstance(criterion.expr, All)
     assert exclusion_outcome("Use of antibiotics, metronidazole or vancomycin", ON_EXCEPTED) == "met"
+
+
+HYPERTENSIVE = "58-year-old man with hypertension on lisinopril."
+
+
+def inclusion_outcome(criterion: str, note: str) -> str:
+    rules = compile_eligibility("Inclusion Criteria:\n- " + criterion)
+    profile = extract_profile(note, as_of=AS_OF).profile
+    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), profile, AS_OF)
+    [outcome] = [c.outcome for c in result.criteria if c.status != "registry"]
+    return outcome
+
+
+def test_healthy_or_patients_with_a_disease_is_not_a_healthy_volunteers_rule():
+    # the alternative admits patients with a disease: a disease does not fail the rule
+    assert inclusion_outcome("Healthy subjects or subjects with well-controlled underlying disease", HYPERTENSIVE) != "not_met"
+    assert inclusion_outcome("Healthy volunteers, or patients with a stable chronic illness", HYPERTENSIVE) != "not_met"
+    assert inclusion_outcome("Healthy volunteers aged 18 to 75", HYPERTENSIVE) == "not_met"

@@ -145,8 +145,16 @@ def _allergy(ctx: CriterionContext) -> list[Found]:
     return found
 
 
+# "Healthy subjects or subjects with well-controlled underlying disease": the alternative
+# admits patients with a disease, so the rule is not one for healthy volunteers only
+_OR_PATIENTS = re.compile(
+    r"\s*(?:,\s*)?(?:and/or|or)\s+(?:\w+\s+)?(?:subjects?|patients?|participants?|individuals?|volunteers?|adults?|"
+    r"persons|people|those)\s+(?:with|who|having)\b", re.I)
+
+
 def _healthy(ctx: CriterionContext) -> list[Found]:
-    return [make(ctx, m.start(), m.end(), HealthyVolunteerAtom) for m in _HEALTHY.finditer(ctx.text)]
+    return [make(ctx, m.start(), m.end(), HealthyVolunteerAtom) for m in _HEALTHY.finditer(ctx.text)
+            if not _OR_PATIENTS.match(ctx.text, m.end())]
 
 
 def extract(ctx: CriterionContext) -> list[Found]:
