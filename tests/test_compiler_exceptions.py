@@ -15,6 +15,7 @@ from criteria_rules.ir import All, Not
 from matching.evaluate import evaluate_trial
 from matching.note import extract_profile
 from matching.trial import TrialSummary
+from single_criterion import exclusion_outcome_for_note as exclusion_outcome
 
 AS_OF = dt.date(2024, 1, 1)
 
@@ -25,14 +26,6 @@ BREAST = "59-year-old woman with hypertension; treated for breast cancer in 2019
 
 ANTIBIOTICS = "Current antibiotic treatment other than metronidazole or vancomycin"
 MALIGNANCY = "Any malignancy except basal cell carcinoma of the skin"
-
-
-def exclusion_outcome(criterion: str, note: str) -> str:
-    rules = compile_eligibility("Exclusion Criteria:\n- " + criterion)
-    profile = extract_profile(note, as_of=AS_OF).profile
-    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), profile, AS_OF)
-    [outcome] = [c.outcome for c in result.criteria if c.status != "registry"]
-    return outcome
 
 
 def test_the_excepted_items_are_under_a_negation():

@@ -6,29 +6,15 @@ purpose, read by the real note extractor; criteria compiled by the real compiler
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from criteria_rules import compile_eligibility
-from matching.evaluate import evaluate_trial
-from matching.note import extract_profile
-from matching.trial import TrialSummary
+from single_criterion import exclusion_outcome_for_note as exclusion_outcome
 
-AS_OF = dt.date(2024, 1, 1)
 
 DEPRESSED = "34-year-old woman with major depressive disorder for 5 years, on sertraline 100 mg daily."
 COLITIS = "41-year-old man with ulcerative colitis diagnosed in 2015, on mesalamine."
 OPIOIDS = "29-year-old man with opioid use disorder, on buprenorphine maintenance. Denies alcohol use."
 RELAPSING = "38-year-old woman with relapsing-remitting multiple sclerosis, on interferon beta."
-
-
-def exclusion_outcome(criterion: str, note: str) -> str:
-    rules = compile_eligibility("Exclusion Criteria:\n- " + criterion)
-    profile = extract_profile(note, as_of=AS_OF).profile
-    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), profile, AS_OF)
-    [outcome] = [c.outcome for c in result.criteria if c.status != "registry"]
-    return outcome
 
 
 @pytest.mark.parametrize("criterion, note", [

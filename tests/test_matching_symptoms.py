@@ -3,23 +3,10 @@ denied finding rules out only what lies below it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from criteria_rules import compile_eligibility, terminology
-from matching.evaluate import evaluate_trial
-from matching.profile import PatientProfile
-from matching.trial import TrialSummary
-
-AS_OF = dt.date(2024, 1, 1)
-
-
-def exclusion_outcome(text: str, **profile) -> str:
-    rules = compile_eligibility("Exclusion Criteria:\n- " + text)
-    result = evaluate_trial(TrialSummary(nct_id="NCT00000001", rules=rules), PatientProfile(**profile), AS_OF)
-    [criterion] = [c for c in result.criteria if c.status != "registry"]
-    return criterion.outcome
+from criteria_rules import terminology
+from single_criterion import exclusion_outcome_for_fields as exclusion_outcome
 
 
 @pytest.mark.parametrize("symptom, disease", [
