@@ -31,6 +31,7 @@ from app.repository import trial_summary
 from app.rules import rules_key
 from app.ruleset_sharing import compact_ruleset
 from criteria_rules.ir import RuleSet
+from matching.engine import prepare_trials
 from matching.index import CandidateIndex
 from matching.trial import TrialSummary
 
@@ -67,6 +68,7 @@ def build_snapshot(trials: Sequence[TrialSummary], version: int = 0,
                    stamps: dict[str, Stamp] | None = None,
                    rulesets: dict[RulesKey, RuleSet] | None = None) -> CatalogSnapshot:
     index = CandidateIndex(trials)
+    prepare_trials(index.trials)  # no request pays for a trial's plans (matching.engine)
     return CatalogSnapshot(version=version, index=index, by_id={t.nct_id: t for t in index.trials},
                            stamps=stamps or {}, rulesets=rulesets_in_use(rulesets or {}, index.trials))
 

@@ -394,6 +394,14 @@ _AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
 _AS_PATIENT = PatientProfile()
 
 
+def prepare_plans(trial: TrialSummary) -> None:
+    """Plan ``trial`` now rather than on the first request that judges it
+    (``matching.engine.prepare_trials``)."""
+    limits, _ = _trial_parts(trial)
+    for limit in limits:  # as a patient and as a healthy volunteer
+        _registry_plans(*limit)
+
+
 def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     cached = _TRIAL_PLANS.get(id(trial))
     if cached is not None and cached[0] is trial:

@@ -137,6 +137,12 @@ _TRIAL_TOPICS: dict[int, tuple[TrialSummary, _TrialTopics]] = {}
 _MAX_TRIALS = 200_000
 
 
+def prepare_topics(trial: TrialSummary) -> None:
+    """Read ``trial``'s topical fields now rather than on the first request that scores it
+    (``matching.engine.prepare_trials``)."""
+    _trial_topics(trial)
+
+
 def _trial_topics(trial: TrialSummary) -> _TrialTopics:
     """The trial's topical fields prepared once per trial object (trials stay in memory)."""
     cached = _TRIAL_TOPICS.get(id(trial))

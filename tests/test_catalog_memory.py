@@ -142,3 +142,28 @@ def test_the_flat_array_bm25_index_scores_as_the_formula_does():
     assert got.tolist() == pytest.approx(expected, rel=1e-6)
     assert got[3] == 0 and got[0] > 0 and got[1] > 0
     assert TermIndex([]).raw_scores(query).tolist() == []
+
+
+def test_a_loaded_catalog_has_planned_its_trials_so_no_request_does(session_factory, make_study, monkeypatch):
+    """Planning a trial's criteria costs more than judging them; a worker does it when it
+    loads its catalog (``matching.engine.prepare_trials``), not in the first requests."""
+    if not compiler_available():
+        pytest.skip("the criteria compiler is not installed")
+    from app.match_service import match_profile
+    from matching import outcomes
+    from matching.profile import PatientProfile
+
+    other = CRITERIA + "\n* HIV infection"
+    import_records(session_factory, [SourceRecord("a", make_study("NCT09000001", criteria=CRITERIA)),
+                                     SourceRecord("b", make_study("NCT09000002", criteria=other))])
+    snapshot = TrialCatalog(session_factory).current()
+    planned = []
+    real = outcomes.plan_criterion
+    monkeypatch.setattr(outcomes, "plan_criterion", lambda criterion: planned.append(criterion) or real(criterion))
+
+    for profile in (PatientProfile(age_years=40, sex="female", conditions=[{"text": "oral mucositis"}]),
+                    PatientProfile(age_years=30, healthy_volunteer=True)):
+        result = match_profile(snapshot, profile, statuses=["RECRUITING", "COMPLETED", "UNKNOWN"])
+        assert {t.nct_id for t in result.trials} == {"NCT09000001", "NCT09000002"}
+
+    assert planned == []
