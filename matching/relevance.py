@@ -128,13 +128,34 @@ class _TrialTopics:
 
     phrases: tuple[_Phrase, ...]  # heaviest field first
     # Every concept and word of the phrases: most trials share nothing with a patient's
-    # conditions, and these let relevance say so without scoring each phrase.
+    # conditions, and these let relevance say so without scoring each phrase. The summary's
+    # words are kept apart, as the one frozenset ``_content_words`` shares: merged into the
+    # union they were most of a trial's prepared topics (about 4 KiB a trial).
     concepts: frozenset[str]
     words: frozenset[str]
+    summary_words: frozenset[str]
 
 
 _TRIAL_TOPICS: dict[int, tuple[TrialSummary, _TrialTopics]] = {}
+_NO_WORDS: frozenset[str] = frozenset()
+# One object per distinct word set of the short fields: trials of one disease repeat them
+# (conditions, MeSH terms and their ancestors).
+_WORD_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(words: frozenset[str]) -> frozenset[str]:
+    if len(_WORD_SETS) >= _MAX_TRIALS:
+        _WORD_SETS.clear()
+    return _WORD_SETS.setdefault(words, words)
 _MAX_TRIALS = 200_000
+
+
+@lru_cache(maxsize=400_000)
+def _phrase(weight: float, text: str, words_only: bool) -> _Phrase:
+    """One object per field text and weight (records repeat conditions, MeSH terms and
+    their ancestors); long free text is matched on words only: resolving a summary is
+    costly and noisy."""
+    return _Phrase(weight, frozenset() if words_only else _phrase_concepts(text), _content_words(text))
 
 
 def prepare_topics(trial: TrialSummary) -> None:
@@ -157,14 +178,16 @@ def _trial_topics(trial: TrialSummary) -> _TrialTopics:
         "summary": (trial.brief_summary,) if trial.brief_summary else (),
     }
     phrases = []
+    summary_words = _NO_WORDS
     for name, weight in FIELD_WEIGHTS.items():
         for text in fields[name]:
-            # long free text is matched on words only: resolving a summary is costly and noisy
-            named = _phrase_concepts(text) if name != "summary" else frozenset()
-            phrases.append(_Phrase(weight, named, _content_words(text)))
+            phrases.append(_phrase(weight, text, name == "summary"))
+            if name == "summary":
+                summary_words = phrases[-1].words
     phrases.sort(key=lambda p: -p.weight)
-    prepared = _TrialTopics(tuple(phrases), frozenset().union(*(p.concepts for p in phrases)),
-                            frozenset().union(*(p.words for p in phrases)))
+    short_fields = [p.words for p in phrases if p.words is not summary_words]
+    prepared = _TrialTopics(tuple(phrases), _shared(frozenset().union(*(p.concepts for p in phrases))),
+                            _shared(frozenset().union(*short_fields)), summary_words)
     if len(_TRIAL_TOPICS) >= _MAX_TRIALS:
         _TRIAL_TOPICS.clear()
     _TRIAL_TOPICS[id(trial)] = (trial, prepared)
@@ -188,7 +211,7 @@ def _shares_nothing(topic: PatientTopic, trial: _TrialTopics) -> bool:
     """True when no phrase of the trial can match the topic (every _match would be 0)."""
     if topic.exact and not topic.closure.isdisjoint(trial.concepts):
         return False
-    return topic.words.isdisjoint(trial.words)
+    return topic.words.isdisjoint(trial.words) and topic.words.isdisjoint(trial.summary_words)
 
 
 def relevance(trial: TrialSummary, topics: list[PatientTopic]) -> float:
