@@ -31,7 +31,10 @@ _WHO = (r"(?:patients?|subjects?|participants?|recipients?|those|individuals?|pe
 # "Patients with diabetes must ...", "Recipients who have had a transplant must ...":
 # a subject clause, then a modal verb that states what is required of them.
 _LEADING_SUBJECT = re.compile(
-    rf"^\W*(?:\d+\W+)?(?:all\s+|any\s+)?{_WHO}\s+(?:who|that|with|having|undergoing|receiving|on|treated\s+with)\b"
+    rf"^\W*(?:\d+\W+)?(?:all\s+|any\s+)?{_WHO}\s+(?:(?:who|that|with|having|undergoing|receiving|on|treated\s+with)\b"
+    # "Patients ages 50-65 must provide a negative colonoscopy report": an age range in the
+    # subject names who the requirement is for
+    r"|(?=(?:aged?|ages|older|younger|over|under|above|below|between)\b))"
     r"(?P<group>[^;:.]{3,140}?),?\s+(?:must|should|shall|need\s+to|needs\s+to|have\s+to|has\s+to|"
     r"are\s+required\s+to|is\s+required\s+to|will\s+need\s+to|will\s+be\s+required\s+to)\b",
     re.I,
@@ -70,13 +73,33 @@ def subgroup_span(text: str) -> tuple[int, int] | None:
     return None
 
 
+_AGE_SUBJECT = re.compile(r"^\s*(?:aged?|ages|older|younger|over|under|above|below|between)\b", re.I)
+_AGE_REQUIREMENT = re.compile(r"^\W*(?:be|being|are|is)\b", re.I)
+
+
+def _ages_name_subgroup(text: str, span: tuple[int, int]) -> bool:
+    """"Patients ages 50-65 must provide a negative colonoscopy report", "Women over 40 must
+    have had a mammogram": ages in the subject, then a requirement that is not about age,
+    name the patients the requirement is for; the ages are not a limit on who may take part
+    (a patient of 46 is not asked for the report). "Patients who are 18 or older must ..."
+    and "Patients aged 18-75 must be able to ..." keep their ages as limits: the clause is
+    not an age-led subject, or the requirement is a state ("be ...")."""
+    if not _AGE_SUBJECT.match(text[span[0]:span[1]]):
+        return False
+    modal = re.match(r",?\s*\w+(?:\s+(?:to|be\s+required\s+to|required\s+to))?", text[span[1]:])
+    after = text[span[1] + (modal.end() if modal else 0):]
+    return bool(after.strip()) and not _AGE_REQUIREMENT.match(after)
+
+
 def mark_subgroup(text: str, kind: str, found: list[Found]) -> None:
     """Atoms inside the subgroup clause become ``applies_if`` (in place)."""
     span = subgroup_span(text)
     if span is None:
         return
-    inside = [f for f in found if f.role == "expr" and span[0] <= f.start and f.end <= span[1]]
+    inside = [f for f in found if f.role == "expr" and span[0] <= f.start and f.end <= span[1] + 1]
     types = _SUBGROUP_TYPES if kind == "exclusion" else _INCLUSION_SUBGROUP_TYPES
+    if inside and all(f.atom.type == "age" for f in inside) and _ages_name_subgroup(text, span):
+        types = frozenset({"age"})
     if not inside or any(f.atom.type not in types for f in inside):
         return  # ("patients who are 18 or older must ...": ages and the like keep their own readings)
     rest = [f for f in found if f.role == "expr" and f not in inside]

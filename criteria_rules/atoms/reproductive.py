@@ -36,6 +36,14 @@ _PLANNING = re.compile(
 )
 
 
+def _sentence_before(text: str, end: int) -> str:
+    """The words of ``end``'s sentence before it: "Gender: Male or Eligible Female. ...,
+    females of childbearing potential must ..." names men in another sentence, so the
+    contraception rule is still for women who could become pregnant."""
+    breaks = [m.end() for m in re.finditer(r"[.;]\s", text[:end])]
+    return text[breaks[-1] if breaks else 0 : end]
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     text = ctx.text
@@ -47,7 +55,7 @@ def extract(ctx: CriterionContext) -> list[Found]:
         found.append(make(ctx, m.start(), m.end(), PregnancyAtom))
     cbp = list(_CBP.finditer(text))
     contraception = _CONTRACEPTION.search(text)
-    if cbp and contraception and not _MALE.search(text[: cbp[0].start()]):
+    if cbp and contraception and not _MALE.search(_sentence_before(text, cbp[0].start())):
         m = cbp[0]
         f = make(ctx, m.start(), m.end(), ChildbearingPotentialAtom)
         f.role = "applies_if"

@@ -1,0 +1,102 @@
+"""Readings that wrongly ruled judged-eligible patients out (verdicts lane, session 5):
+both sexes named in a criterion's subject, an age range naming whom a requirement is for,
+"surgical condition", the registry's "Accepts Healthy Volunteers: No", a disease's head
+noun ("tuberculosis infection"), drug intolerances written after the drugs, and common
+antibiotics as members of their class. Criteria written for the purpose, compiled by the
+real compiler and evaluated for real profiles or notes read by the real extractor."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from criteria_rules import compile_eligibility
+from criteria_rules.ir import iter_atoms
+from matching.profile import Condition, Medication, PatientProfile, Procedure
+from matching.trial import TrialSummary
+from single_criterion import exclusion_outcome_for_fields, exclusion_outcome_for_note
+from test_matching_support import criteria_by_text
+
+AS_OF = dt.date(2024, 1, 1)
+MAN = PatientProfile(age_years=46, sex="male", absent_means_no=True)
+WOMAN = PatientProfile(age_years=30, sex="female", absent_means_no=True)
+
+
+def inclusion(text: str):
+    return compile_eligibility("Inclusion Criteria:\n- " + text)
+
+
+def exclusion(text: str):
+    return compile_eligibility("Exclusion Criteria:\n- " + text)
+
+
+def outcome(ruleset, profile: PatientProfile) -> str:
+    [result] = criteria_by_text(TrialSummary(nct_id="NCT00000011", rules=ruleset), profile, AS_OF).values()
+    return result.outcome
+
+
+def atom_types(ruleset) -> set[str]:
+    return {a.type for c in ruleset.criteria for a in iter_atoms(c.expr)}
+
+
+# --- both sexes in the subject ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Females of non-childbearing potential and male subjects",
+    "Females on non-childbearing potential and male subjects",
+    "Gender: Male or Eligible Female",
+])
+def test_a_subject_naming_both_sexes_admits_men(text):
+    assert outcome(inclusion(text), MAN) == "met"
+
+
+def test_the_qualified_sex_keeps_its_qualifier():
+    rules = inclusion("Females of non-childbearing potential and male subjects")
+    fertile = WOMAN.model_copy(update={"childbearing_potential": True})
+    assert outcome(rules, fertile) == "not_met"
+    assert outcome(rules, WOMAN.model_copy(update={"childbearing_potential": False})) == "met"
+
+
+def test_a_contraception_rule_after_a_sentence_naming_men_is_for_fertile_women():
+    rules = inclusion("Gender: Male or Eligible Female. To be eligible for entry into the study, females of "
+                      "childbearing potential must commit to consistent and correct use of an acceptable method "
+                      "of birth control")
+    assert outcome(rules, MAN) == "not_applicable"
+    fertile = WOMAN.model_copy(update={"childbearing_potential": True, "uses_contraception": False})
+    assert outcome(rules, fertile) == "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Men and women of childbearing potential must use contraception",
+    "Female patients",
+])
+def test_rules_for_those_people_are_not_sex_alternatives(text):
+    rules = inclusion(text)
+    assert not any(len(getattr(n, "args", ())) == 2 and all(getattr(a, "atom", None) is not None
+                                                            and a.atom.type == "sex" for a in n.args)
+                   for c in rules.criteria for n in [c.expr])
+
+
+# --- ages in the subject ----------------------------------------------------------------
+
+
+def test_an_age_range_in_the_subject_names_whom_the_requirement_is_for():
+    rules = inclusion("Patients ages 50-65 must provide a negative colonoscopy report")
+    [criterion] = rules.criteria
+    assert criterion.applies_if is not None and criterion.applies_if.atom.type == "age"
+    assert outcome(rules, MAN) == "not_applicable"
+    assert outcome(rules, MAN.model_copy(update={"age_years": 55})) == "unknown"
+
+
+@pytest.mark.parametrize("text", [
+    "Patients aged 18-75 must be able to give informed consent",
+    "Patients who are 18 or older must have ECOG 0-1",
+])
+def test_an_age_that_is_the_requirement_stays_a_limit(text):
+    [criterion] = inclusion(text).criteria
+    assert criterion.applies_if is None
+    assert "age" in {a.type for a in iter_atoms(criterion.expr)}
+    assert outcome(inclusion(text), MAN.model_copy(update={"age_years": 12})) == "not_met"
+
