@@ -92,6 +92,26 @@ def _drug_mentions(doc: Doc, taken: list[Mention]) -> list[Mention]:
     return found
 
 
+_HEAD_GLUE = frozenset(" -)")
+
+
+def merge_restated_heads(text: str, mentions: list[Mention]) -> list[Mention]:
+    """"tuberculosis infection", "Human Immunodeficiency Virus (HIV) infection": a general
+    word right after a concept that is a kind of it is that concept's head noun, not a
+    second condition. Read as one, so "history of tuberculosis infection" is not met by
+    any infection (hepatitis C). The general mention is folded into the specific one."""
+    merged: list[Mention] = []
+    for m in mentions:
+        previous = merged[-1] if merged else None
+        if (previous is not None and previous.end <= m.start and previous.kind == m.kind
+                and set(text[previous.end:m.start]) <= _HEAD_GLUE and m.concept_id != previous.concept_id
+                and terminology.is_a(previous.concept_id, m.concept_id)):
+            merged[-1] = Mention(previous.start, m.end, previous.concept_id, previous.kind, previous.source)
+            continue
+        merged.append(m)
+    return merged
+
+
 @Language.component("eligo_concept_mentions")
 def concept_mentions(doc: Doc) -> Doc:
     mentions = []
@@ -102,7 +122,7 @@ def concept_mentions(doc: Doc) -> Doc:
     if drugs:
         # a drug name read by the terminologies as a condition ("lithium") is a drug here
         mentions = sorted(mentions + drugs, key=lambda m: m.start)
-    doc._.eligo_mentions = mentions
+    doc._.eligo_mentions = merge_restated_heads(doc.text, mentions)
     return doc
 
 

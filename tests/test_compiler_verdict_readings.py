@@ -100,3 +100,67 @@ def test_an_age_that_is_the_requirement_stays_a_limit(text):
     assert "age" in {a.type for a in iter_atoms(criterion.expr)}
     assert outcome(inclusion(text), MAN.model_copy(update={"age_years": 12})) == "not_met"
 
+
+# --- "surgical condition" ---------------------------------------------------------------
+
+
+def test_a_surgical_condition_is_not_a_past_operation():
+    text = ("Subjects with a clinically significant or unstable medical or surgical condition that would "
+            "preclude safe and complete study participation")
+    assert "procedure" not in atom_types(exclusion(text))
+    operated = MAN.model_copy(update={"procedures": [Procedure(text="appendectomy", date=dt.date(2019, 6, 1))]})
+    assert exclusion_outcome_for_fields(text, **operated.model_dump()) != "met"
+
+
+def test_surgery_itself_is_still_read():
+    assert "procedure" in atom_types(exclusion("Major surgical procedure within 4 weeks"))
+
+
+# --- "Accepts Healthy Volunteers: No" ---------------------------------------------------
+
+
+def test_no_healthy_volunteers_is_met_by_a_patient():
+    rules = inclusion("Accepts Healthy Volunteers: No")
+    sick = MAN.model_copy(update={"conditions": [Condition(text="multiple myeloma", status="active")]})
+    assert outcome(rules, sick) == "met"
+
+
+def test_healthy_volunteers_accepted_restricts_nothing():
+    assert "healthy_volunteer" not in atom_types(inclusion("Accepts Healthy Volunteers: Yes"))
+
+
+# --- a disease and its head noun --------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "History of tuberculosis infection.",
+    "Participant has a history of documented Human Immunodeficiency Virus (HIV) infection",
+])
+def test_a_named_infection_is_not_every_infection(text):
+    concepts = {a.concept for a in iter_atoms(exclusion(text).criteria[0].expr)}
+    assert "infection" not in concepts
+    note = "52-year-old man with chronic hepatitis C infection, genotype 1, treatment naive."
+    assert exclusion_outcome_for_note(text, note) != "met"
+
+
+# --- intolerances written after the drugs -----------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Oxaliplatin, fludarabine, cytarabine or rituximab intolerance.",
+    "No history of allergic reactions attributed to compounds of similar chemical or biologic composition "
+    "to ibrutinib, lenalidomide or rituximab",
+    "Known rituximab allergy",
+])
+def test_an_intolerance_is_not_taking_the_drug(text):
+    rules = exclusion(text)
+    assert "medication" not in atom_types(rules)
+    on_drug = MAN.model_copy(update={"medications": [Medication(text="rituximab"), Medication(text="fludarabine")]})
+    assert exclusion_outcome_for_fields(text, **on_drug.model_dump()) != "met"
+
+
+def test_a_penicillin_allergy_is_one_allergy():
+    [criterion] = exclusion("Known penicillin allergy").criteria
+    [atom] = list(iter_atoms(criterion.expr))
+    assert (atom.type, atom.concept) == ("allergy", "penicillin")
+

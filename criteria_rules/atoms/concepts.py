@@ -162,13 +162,25 @@ def names_screening_target(ctx: CriterionContext, m: Mention) -> bool:
     return bool(_FOR_DISEASE.match(ctx.text, m.end)) and not _RESULT_BEFORE.search(ctx.text[max(0, m.start - 30) : m.end])
 
 
+# "medical or surgical condition", "a surgical disease": the adjective names a kind of
+# illness (one treated by surgery), not an operation the patient had.
+_SURGICAL_ADJECTIVE = re.compile(r"(?:surgical|operative)$", re.I)
+_ILLNESS_NOUN = re.compile(r"\s+(?:conditions?|diseases?|illness(?:es)?|disorders?|problems?)\b", re.I)
+
+
+def names_kind_of_illness(ctx: CriterionContext, m: Mention) -> bool:
+    """Whether the procedure mention is the adjective of an illness ("surgical condition")."""
+    return (m.kind == "procedure" and bool(_SURGICAL_ADJECTIVE.match(ctx.text[m.start : m.end]))
+            and bool(_ILLNESS_NOUN.match(ctx.text, m.end)))
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     for m in ctx.mentions:
         build = _BUILDERS.get(m.kind)
         if build is None or ctx.is_claimed(m.start, m.end):
             continue
-        if names_screening_target(ctx, m):
+        if names_screening_target(ctx, m) or names_kind_of_illness(ctx, m):
             continue
         f = build(ctx, m)
         found.append(f)

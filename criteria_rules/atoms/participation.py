@@ -49,7 +49,10 @@ _CANNOT_USE = re.compile(
 _ALLERGY = re.compile(
     r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contraindicat\w*|sensitivity)"
     r"(?:\s+(?:or|and/or|and|/)\s+(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*))?"
-    r"(?:\s+reactions?)?\s+(?:to|with|against|of|for)\s+(?P<target>[^.;]{1,120})",
+    r"(?:\s+reactions?)?(?:\s+(?:attributed|attributable|due|related))?\s+(?:to|with|against|of|for)\s+"
+    # "... to compounds of similar chemical or biologic composition to ibrutinib": the drugs follow
+    r"(?:(?:compounds?|agents?|drugs?)\s+of\s+similar\s+(?:chemical|biologic\w*)(?:\s+(?:or|and|and/or|/)\s+"
+    r"(?:chemical|biologic\w*))?\s+composition\s+(?:to|as)\s+)?(?P<target>[^.;]{1,120})",
     re.I,
 )
 _PRODUCT_WORDS = re.compile(
@@ -126,6 +129,35 @@ def _listed_drugs(ctx: CriterionContext, after: int, stop: int) -> list:
     return listed
 
 
+# "Oxaliplatin, fludarabine, cytarabine or rituximab intolerance": the word after the list
+_TRAILING_ALLERGY = re.compile(r"\b(?:intoleran(?:ce|t)|allerg(?:y|ies)|hypersensitivit(?:y|ies))\b", re.I)
+
+
+def _drugs_listed_before(ctx: CriterionContext, end: int) -> list:
+    """The drug mentions of a list that ends right before ``end`` ("A, B or C intolerance"),
+    last first; none when a word other than list glue stands between."""
+    listed = []
+    for mention in sorted(ctx.mentions_in(0, end, ("drug", "drug_class")), key=lambda m: -m.start):
+        gap = ctx.text[mention.end:end]
+        if (listed and not _LIST_GLUE.match(gap)) or (not listed and gap.strip(" -")):
+            break
+        listed.append(mention)
+        end = mention.start
+    return listed
+
+
+def _trailing_allergies(ctx: CriterionContext) -> list[Found]:
+    found = []
+    for m in _TRAILING_ALLERGY.finditer(ctx.text):
+        for n, mention in enumerate(_drugs_listed_before(ctx, m.start())):
+            # the drug next to the word takes the word too ("penicillin allergy"): it is not
+            # a second, general allergy
+            end = m.end() if n == 0 else mention.end
+            found.append(make(ctx, mention.start, end, AllergyAtom, concept=mention.concept_id,
+                              label=terminology.label(mention.concept_id)))
+    return found
+
+
 def _allergy(ctx: CriterionContext) -> list[Found]:
     found = []
     for m in [*_ALLERGY.finditer(ctx.text), *_CANNOT_USE.finditer(ctx.text)]:
@@ -142,7 +174,7 @@ def _allergy(ctx: CriterionContext) -> list[Found]:
             if m.re is _CANNOT_USE:
                 f.negated = False  # "can not" is the intolerance itself, not a negation of it
             found.append(f)
-    return found
+    return found + sorted(_trailing_allergies(ctx), key=lambda f: f.start)
 
 
 # "Healthy subjects or subjects with well-controlled underlying disease": the alternative
@@ -152,9 +184,24 @@ _OR_PATIENTS = re.compile(
     r"persons|people|those)\s+(?:with|who|having)\b", re.I)
 
 
+# "Accepts Healthy Volunteers: No", the registry's field copied into the text: a statement
+# about whom the trial takes, answered yes or no, not a rule for healthy volunteers only
+_FIELD_ANSWER = re.compile(r"\s*:\s*(?P<answer>yes|no)\b", re.I)
+
+
 def _healthy(ctx: CriterionContext) -> list[Found]:
-    return [make(ctx, m.start(), m.end(), HealthyVolunteerAtom) for m in _HEALTHY.finditer(ctx.text)
-            if not _OR_PATIENTS.match(ctx.text, m.end())]
+    found = []
+    for m in _HEALTHY.finditer(ctx.text):
+        if _OR_PATIENTS.match(ctx.text, m.end()):
+            continue
+        answer = _FIELD_ANSWER.match(ctx.text, m.end())
+        if answer and answer.group("answer").lower() == "yes":
+            continue  # healthy volunteers are accepted, patients too: no restriction
+        f = make(ctx, m.start(), answer.end() if answer else m.end(), HealthyVolunteerAtom)
+        if answer:
+            f.negated = True  # "...: No": patients only
+        found.append(f)
+    return found
 
 
 def extract(ctx: CriterionContext) -> list[Found]:
