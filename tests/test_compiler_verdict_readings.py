@@ -164,3 +164,19 @@ def test_a_penicillin_allergy_is_one_allergy():
     [atom] = list(iter_atoms(criterion.expr))
     assert (atom.type, atom.concept) == ("allergy", "penicillin")
 
+
+# --- antibiotics ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("drug", ["metronidazole", "ceftriaxone", "vancomycin", "ciprofloxacin", "amoxicillin"])
+def test_common_antibiotics_are_antibiotics(drug):
+    on_it = MAN.model_copy(update={"medications": [Medication(text=drug)]})
+    assert exclusion_outcome_for_fields("Current antibiotic treatment", **on_it.model_dump()) == "met"
+    assert exclusion_outcome_for_fields("Current treatment with corticosteroids", **on_it.model_dump()) == "not_met"
+
+
+def test_an_excepted_antibiotic_read_from_a_note_does_not_trigger():
+    note = "67-year-old man with C. difficile colitis, on oral metronidazole since Monday."
+    assert exclusion_outcome_for_note("Current antibiotic treatment other than metronidazole, vancomycin",
+                                      note) == "not_met"
+    assert exclusion_outcome_for_note("Current antibiotic treatment", note) == "met"
