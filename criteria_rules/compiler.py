@@ -282,7 +282,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
                 min_years=CHILDBEARING_AGE[0], max_years=CHILDBEARING_AGE[1], text="childbearing age (a pregnancy rule)")))
         conditions = [*women, *conditions]
     if conditions:
-        c.applies_if = all_of(*[AtomNode(atom=f.atom) for f in conditions])
+        c.applies_if = all_of(*[_node(f) for f in conditions])
     excepted = _exceptions(text, body)
     parts = [Part(f.start, f.end, _node(f), bool(f.negated)) for f in body if all(f is not e for e in excepted)]
     c.expr = build_expression(text, parts, c.kind)

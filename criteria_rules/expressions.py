@@ -116,6 +116,28 @@ def _k_of_n(text: str, parts: list[Part], kind: str) -> Expr | None:
     return All(args=[*head.args, chosen]) if isinstance(head, All) else All(args=[head, chosen])
 
 
+# "No hemolytic anemia requiring immunosuppressive therapy": what the condition needs, a
+# qualifier of it under the same "no"
+_QUALIFIER = re.compile(
+    r"^\s*,?\s*(?:requiring|that\s+requires?|which\s+requires?|that\s+required|which\s+required|needing|"
+    r"in\s+need\s+of|treated\s+with|that\s+(?:has|have)\s+required)\s*$", re.I)
+
+
+def _join_qualified(text: str, parts: list[Part]) -> list[Part]:
+    """Both atoms of "no A requiring B" are negated by the one "no", but the rule denies A
+    *with* B: Not(All(A, B)), not "neither A nor B" (which a patient with B for another
+    reason would fail). Consecutive negated parts joined by such a qualifier become one."""
+    joined: list[Part] = []
+    for part in parts:
+        previous = joined[-1] if joined else None
+        if previous is not None and previous.negated and part.negated and _QUALIFIER.match(
+                text[previous.end:part.start]):
+            joined[-1] = Part(previous.start, part.end, all_of(previous.node, part.node), True)
+            continue
+        joined.append(part)
+    return joined
+
+
 def build_expression(text: str, parts: list[Part], kind: str) -> Expr | None:
     """``text`` is the criterion text the parts' offsets point into."""
     if not parts:
@@ -123,7 +145,7 @@ def build_expression(text: str, parts: list[Part], kind: str) -> Expr | None:
     counted = _k_of_n(text, parts, kind)
     if counted is not None:
         return counted
-    parts = sorted(parts, key=lambda p: p.start)
+    parts = _join_qualified(text, sorted(parts, key=lambda p: p.start))
     seps = [_separator(text[a.end : b.start]) for a, b in zip(parts, parts[1:])]
     if kind == "exclusion":
         for i, (a, b) in enumerate(zip(parts, parts[1:])):

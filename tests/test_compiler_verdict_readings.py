@@ -70,6 +70,21 @@ def test_a_contraception_rule_after_a_sentence_naming_men_is_for_fertile_women()
 
 @pytest.mark.parametrize("text", [
     "Men and women of childbearing potential must use contraception",
+    "Both male and female patients who have childbearing potential must agree to practice an acceptable "
+    "method of birth control during the study",
+    "Women of childbearing potential and men must agree to use adequate contraception",
+])
+def test_a_contraception_rule_for_men_and_fertile_women_does_not_fail_a_man(text):
+    rules = inclusion(text)
+    assert outcome(rules, MAN) == "unknown"
+    assert outcome(rules, MAN.model_copy(update={"uses_contraception": True})) == "met"
+    assert outcome(rules, WOMAN.model_copy(update={"childbearing_potential": False})) == "not_applicable"
+    fertile = WOMAN.model_copy(update={"childbearing_potential": True, "uses_contraception": False})
+    assert outcome(rules, fertile) == "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Men and women of childbearing potential must use contraception",
     "Female patients",
 ])
 def test_rules_for_those_people_are_not_sex_alternatives(text):
@@ -129,6 +144,24 @@ def test_healthy_volunteers_accepted_restricts_nothing():
     assert "healthy_volunteer" not in atom_types(inclusion("Accepts Healthy Volunteers: Yes"))
 
 
+# --- what a denied condition requires ---------------------------------------------------
+
+
+def test_no_condition_requiring_a_treatment_denies_the_two_together():
+    rules = inclusion("No autoimmune disease requiring systemic corticosteroids")
+    on_steroids = MAN.model_copy(update={"medications": [Medication(text="prednisone")]})
+    assert outcome(rules, on_steroids) == "met"  # steroids for something else
+    lupus = MAN.model_copy(update={"conditions": [Condition(text="systemic lupus erythematosus")]})
+    assert outcome(rules, lupus) == "met"  # the disease, not needing steroids
+    both = lupus.model_copy(update={"medications": [Medication(text="prednisone")]})
+    assert outcome(rules, both) == "not_met"
+
+
+def test_no_a_and_no_b_still_denies_each():
+    rules = inclusion("No hepatitis B and no HIV")
+    assert outcome(rules, MAN.model_copy(update={"conditions": [Condition(text="HIV infection")]})) == "not_met"
+
+
 # --- a disease and its head noun --------------------------------------------------------
 
 
@@ -151,6 +184,8 @@ def test_a_named_infection_is_not_every_infection(text):
     "No history of allergic reactions attributed to compounds of similar chemical or biologic composition "
     "to ibrutinib, lenalidomide or rituximab",
     "Known rituximab allergy",
+    "No history of allergic reactions attributed to compounds of similar chemical or biologic composition to "
+    "ibrutinib or rituximab or hypersensitivity to murine proteins or to any component of rituximab",
 ])
 def test_an_intolerance_is_not_taking_the_drug(text):
     rules = exclusion(text)

@@ -52,7 +52,9 @@ _ALLERGY = re.compile(
     r"(?:\s+reactions?)?(?:\s+(?:attributed|attributable|due|related))?\s+(?:to|with|against|of|for)\s+"
     # "... to compounds of similar chemical or biologic composition to ibrutinib": the drugs follow
     r"(?:(?:compounds?|agents?|drugs?)\s+of\s+similar\s+(?:chemical|biologic\w*)(?:\s+(?:or|and|and/or|/)\s+"
-    r"(?:chemical|biologic\w*))?\s+composition\s+(?:to|as)\s+)?(?P<target>[^.;]{1,120})",
+    r"(?:chemical|biologic\w*))?\s+composition\s+(?:to|as)\s+)?"
+    # (up to the next allergy word: "... or rituximab or hypersensitivity to murine proteins")
+    r"(?P<target>(?:(?!\b(?:allerg|hypersensitiv|intoleran|anaphyla))[^.;]){1,120})",
     re.I,
 )
 _PRODUCT_WORDS = re.compile(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from criteria_rules.atoms.base import CriterionContext, Found, make
-from criteria_rules.ir import BreastfeedingAtom, ChildbearingPotentialAtom, ContraceptionAtom, PregnancyAtom
+from criteria_rules.ir import BreastfeedingAtom, ChildbearingPotentialAtom, ContraceptionAtom, PregnancyAtom, SexAtom
 
 _CBP = re.compile(
     r"\b(?:(?:women|woman|females?|girls|patients?|subjects?|participants?)\s+(?:\w+\s+){0,2}?(?:of|with)\s+)?"
@@ -36,12 +36,13 @@ _PLANNING = re.compile(
 )
 
 
-def _sentence_before(text: str, end: int) -> str:
-    """The words of ``end``'s sentence before it: "Gender: Male or Eligible Female. ...,
-    females of childbearing potential must ..." names men in another sentence, so the
-    contraception rule is still for women who could become pregnant."""
-    breaks = [m.end() for m in re.finditer(r"[.;]\s", text[:end])]
-    return text[breaks[-1] if breaks else 0 : end]
+def _sentence_of(text: str, at: int) -> str:
+    """The sentence around ``at``: "Gender: Male or Eligible Female. ..., females of
+    childbearing potential must ..." names men in another sentence, so the contraception
+    rule is for women who could become pregnant only."""
+    breaks = [m.end() for m in re.finditer(r"[.;]\s", text[:at])]
+    end = re.search(r"[.;](?:\s|$)", text[at:])
+    return text[breaks[-1] if breaks else 0 : at + end.start() if end else len(text)]
 
 
 def extract(ctx: CriterionContext) -> list[Found]:
@@ -55,11 +56,16 @@ def extract(ctx: CriterionContext) -> list[Found]:
         found.append(make(ctx, m.start(), m.end(), PregnancyAtom))
     cbp = list(_CBP.finditer(text))
     contraception = _CONTRACEPTION.search(text)
-    if cbp and contraception and not _MALE.search(_sentence_before(text, cbp[0].start())):
+    if cbp and contraception:
         m = cbp[0]
         f = make(ctx, m.start(), m.end(), ChildbearingPotentialAtom)
         f.role = "applies_if"
         f.negated = False
+        if _MALE.search(_sentence_of(text, m.start())):
+            # "Men and women of childbearing potential must use contraception": for women who
+            # could become pregnant and for men (a man cannot become pregnant, so read as a
+            # requirement the childbearing atom failed every man)
+            f.either = (SexAtom(sex="male", text=f.atom.text, span=f.atom.span),)
         found.append(f)
     elif cbp:
         for m in cbp:
