@@ -215,3 +215,22 @@ def test_an_excepted_antibiotic_read_from_a_note_does_not_trigger():
     assert exclusion_outcome_for_note("Current antibiotic treatment other than metronidazole, vancomycin",
                                       note) == "not_met"
     assert exclusion_outcome_for_note("Current antibiotic treatment", note) == "met"
+
+
+# --- "for at least N weeks prior to" ----------------------------------------------------
+
+
+def test_use_for_weeks_before_screening_is_a_duration_not_a_washout():
+    rules = inclusion("Documented use of an inhaled corticosteroid for at least 4 weeks prior to the Screening Visit.")
+    [medication] = [a for a in iter_atoms(rules.criteria[0].expr) if a.type == "medication"]
+    assert medication.window is None  # how long it was used: no window on when
+    on_it = MAN.model_copy(update={"medications": [Medication(text="fluticasone", start=dt.date(2023, 1, 1))]})
+    assert outcome(rules, on_it) != "not_met"
+
+
+def test_no_treatment_for_weeks_before_enrolment_denies_it_in_those_weeks():
+    rules = inclusion("No chemotherapy for at least 4 weeks prior to enrollment")
+    recent = MAN.model_copy(update={"procedures": [Procedure(text="chemotherapy", date=dt.date(2023, 12, 20))]})
+    long_ago = MAN.model_copy(update={"procedures": [Procedure(text="chemotherapy", date=dt.date(2022, 6, 1))]})
+    assert outcome(rules, recent) == "not_met"
+    assert outcome(rules, long_ago) == "met"

@@ -46,6 +46,10 @@ _SHORTER = re.compile(
 )
 
 
+_FOR_BEFORE = re.compile(r"\bfor\s+(?:a\s+(?:period|duration)\s+of\s+)?$", re.I)
+_DENIED = re.compile(r"^\W*(?:no|not|without|free\s+of|off)\b", re.I)
+
+
 @dataclass
 class FoundWindow:
     start: int
@@ -88,6 +92,15 @@ def find_windows(text: str) -> list[FoundWindow]:
         taken.append((m.start(), m.end()))
 
     for m in _MORE_THAN.finditer(text):
+        if _FOR_BEFORE.search(text, 0, m.start()):
+            # "use of an inhaled corticosteroid for at least 4 weeks prior to screening" is how
+            # long it has been used (a duration), not a use that ended 4 weeks before; "no
+            # chemotherapy for at least 4 weeks prior to enrolment" denies it in those weeks
+            if _DENIED.match(text):
+                add(m, "within")
+            else:
+                add(m, "more_than", duration=True)
+            continue
         add(m, "more_than")
     for m in _AGO.finditer(text):
         add(m, "more_than")
