@@ -153,6 +153,21 @@ def _drop_examples(text: str, found: list[Found]) -> list[Found]:
     return kept
 
 
+_OPTIONAL = re.compile(
+    r"\b(?:with\s*(?:or|/)\s*without|regardless\s+of|irrespective\s+of|independent(?:ly)?\s+of)\b[^,;.()]*", re.I)
+
+
+def _drop_optional(text: str, found: list[Found]) -> list[Found]:
+    """"Type 2 diabetes, treated with or without metformin", "social anxiety disorder with or
+    without co-morbid MDD", "regardless of HER2 status": what follows neither qualifies nor
+    is required; read as an alternative ("or without metformin") it met the rule for anyone
+    not on metformin."""
+    regions = [(m.start(), m.end()) for m in _OPTIONAL.finditer(text)]
+    if not regions:
+        return found
+    return [f for f in found if not any(a <= f.start and f.end <= b for a, b in regions)]
+
+
 _DEFINITION = re.compile(r"\b(?:defined|characteri[sz]ed|diagnosed)\s+(?:by|as)\b[^.;]*", re.I)
 
 
@@ -265,7 +280,8 @@ def _compile_criterion(p: _Pending, doc) -> None:
     for f in found:
         covered.append((f.start, f.end))
         covered.extend(f.covers)
-    found = _dedupe(_drop_restatements(text, _drop_examples(text, found)))
+    covered.extend((m.start(), m.end()) for m in _OPTIONAL.finditer(text))  # (words that do not matter)
+    found = _dedupe(_drop_restatements(text, _drop_examples(text, _drop_optional(text, found))))
     found += implied_subgroup(c.kind, found)
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]

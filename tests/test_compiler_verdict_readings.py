@@ -234,3 +234,21 @@ def test_no_treatment_for_weeks_before_enrolment_denies_it_in_those_weeks():
     long_ago = MAN.model_copy(update={"procedures": [Procedure(text="chemotherapy", date=dt.date(2022, 6, 1))]})
     assert outcome(rules, recent) == "not_met"
     assert outcome(rules, long_ago) == "met"
+
+
+# --- "with or without" ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "Type 2 diabetes, treated with or without metformin",
+    "Type 2 diabetes regardless of metformin use",
+])
+def test_what_may_be_present_or_absent_is_not_an_alternative(text):
+    rules = inclusion(text)
+    assert {a.type for a in iter_atoms(rules.criteria[0].expr)} == {"condition"}
+    assert rules.criteria[0].status == "compiled"
+    # before: "any(type 2 diabetes, not metformin)", met by anyone not on metformin
+    assert outcome(rules, MAN) != "met"
+    diabetic = MAN.model_copy(update={"conditions": [Condition(text="type 2 diabetes")],
+                                      "medications": [Medication(text="metformin")]})
+    assert outcome(rules, diabetic) == "met"
