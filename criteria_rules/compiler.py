@@ -154,12 +154,14 @@ def _drop_examples(text: str, found: list[Found]) -> list[Found]:
 
 
 _OPTIONAL = re.compile(
-    r"\b(?:with\s*(?:or|/)\s*without|regardless\s+of|irrespective\s+of|independent(?:ly)?\s+of)\b[^,;.()]*", re.I)
+    r"\b(?:with\s*(?:or|/)\s*without|regardless\s+of|irrespective\s+of|independent(?:ly)?\s+of"
+    r"|(?:maybe|may\s+be|can\s+be|possibly|optionally)\s+(?:combined|associated|accompanied)\s+with)\b[^,;.()]*", re.I)
 
 
 def _drop_optional(text: str, found: list[Found]) -> list[Found]:
     """"Type 2 diabetes, treated with or without metformin", "social anxiety disorder with or
-    without co-morbid MDD", "regardless of HER2 status": what follows neither qualifies nor
+    without co-morbid MDD", "regardless of HER2 status", "mitral valve surgery (maybe combined
+    with surgery for atrial septal defects)": what follows neither qualifies nor
     is required; read as an alternative ("or without metformin") it met the rule for anyone
     not on metformin."""
     regions = [(m.start(), m.end()) for m in _OPTIONAL.finditer(text)]

@@ -242,6 +242,7 @@ def test_no_treatment_for_weeks_before_enrolment_denies_it_in_those_weeks():
 @pytest.mark.parametrize("text", [
     "Type 2 diabetes, treated with or without metformin",
     "Type 2 diabetes regardless of metformin use",
+    "Type 2 diabetes (maybe combined with metformin treatment)",
 ])
 def test_what_may_be_present_or_absent_is_not_an_alternative(text):
     rules = inclusion(text)
