@@ -43,7 +43,7 @@ Exclusion Criteria:
 TB_TEXT = """Inclusion Criteria:
 - Adults aged 18 to 65
 Exclusion Criteria:
-- Human immunodeficiency virus (HIV) infection
+- Bacterial infection
 """
 
 
@@ -98,13 +98,12 @@ def test_a_stage_of_the_studied_disease_still_excludes():
 
 
 def test_an_infection_trial_is_not_closed_to_its_own_infection():
-    # the compiler reads "HIV infection" as "HIV or infection"; tuberculosis is an infection,
-    # but it is what this trial studies
+    # tuberculosis is a bacterial infection, but it is what this trial studies
     found, verdict, _ = outcomes(trial(TB_TEXT, ("Tuberculosis",)), TB)
-    assert found["Human immunodeficiency virus (HIV) infection"] == "unknown"
+    assert found["Bacterial infection"] == "unknown"
     assert verdict != "ineligible"
     found, verdict, _ = outcomes(trial(TB_TEXT, ("Hypertension",)), TB)
-    assert found["Human immunodeficiency virus (HIV) infection"] == "met"
+    assert found["Bacterial infection"] == "met"
 
 
 def test_subject_is_conditions_and_required_conditions_not_negated_or_excluded_ones():
