@@ -83,6 +83,13 @@ def test_a_contraception_rule_for_men_and_fertile_women_does_not_fail_a_man(text
     assert outcome(rules, fertile) == "not_met"
 
 
+def test_a_male_partner_is_not_a_man_the_rule_is_for():
+    rules = inclusion("Females were postmenopausal for at least 2 years; surgically sterile or had a vasectomized "
+                      "partner; or, if of childbearing potential and sexually active with a male partner, were "
+                      "currently using at least 1 effective method of birth control")
+    assert outcome(rules, MAN) == "not_applicable"
+
+
 @pytest.mark.parametrize("text", [
     "Men and women of childbearing potential must use contraception",
     "Female patients",

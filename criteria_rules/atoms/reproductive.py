@@ -21,7 +21,9 @@ _NOT_CBP = re.compile(
     r"\bpost[- ]?menopausal\b|\bsurgically\s+steril\w*|\bnot\s+of\s+child[- ]?bearing\s+potential\b|\bnon[- ]?child[- ]?bearing\b",
     re.I,
 )
-_MALE = re.compile(r"\b(?:men|males?|man)\b", re.I)
+# men named as the rule's subjects ("men and women of childbearing potential"), not as a
+# woman's partner ("sexually active with a male partner")
+_MALE = re.compile(r"\b(?:men|males?|man)\b(?!\s+(?:sexual\s+)?partners?)", re.I)
 _CONTRACEPTION = re.compile(
     r"\b(?:contracepti\w+|birth[- ]control|barrier method\w*|abstinen\w+|abstain\w*|intrauterine device|IUD|condoms?|double[- ]barrier|steriliz\w+|sterilis\w+|vasectom\w+)(?:\s+methods?)?\b",
     re.I,
