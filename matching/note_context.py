@@ -107,6 +107,12 @@ def marker_status_pattern() -> list[dict]:
             _lower_in(*_NEGATIVE, "positive", "pos")]
 
 
+# "31-year-old", "5 months old", "24W3D gestational old": an age, written with "old".
+_AGE_UNITS = ("year", "years", "yr", "yrs", "month", "months", "mo", "mos", "week", "weeks", "wk", "wks",
+              "day", "days", "gestational")
+_AGE_OLD = [_lower_in(*_AGE_UNITS), {"ORTH": "-", "OP": "?"}, {"LOWER": "old"}]
+
+
 def _added_rules() -> list[ConTextRule]:
     rules = [
         # history
@@ -115,6 +121,9 @@ def _added_rules() -> list[ConTextRule]:
         _rule("post", HISTORICAL, pattern=[{"LOWER": "post"}], max_scope=3),
         _rule("prior", HISTORICAL, pattern=[_lower_in("prior", "previous", "previously", "remote",
                                                       "former", "formerly", "past", "old")]),
+        # "a 34-year-old man complaining of diarrhea": the age's "old" is not the history cue
+        # "old" ("old MI"); longer than that cue, so it wins the overlap
+        _rule("year old", "PSEUDO_AGE", direction="PSEUDO", pattern=_AGE_OLD),
         _rule("pmh", HISTORICAL, pattern=[_lower_in("pmh", "pmhx", "phx", "psh")]),
         _rule("resolved", HISTORICAL, pattern=[_lower_in("resolved", "resolution")]),
         _rule("now resolved", HISTORICAL, direction="BACKWARD"),
@@ -128,7 +137,18 @@ def _added_rules() -> list[ConTextRule]:
         # a birth story is about the patient as a baby, not a pregnancy now
         _rule("born", HISTORICAL, pattern=[_lower_in("born", "birth")], direction="BIDIRECTIONAL"),
         # negation
-        _rule("non", NEGATED, pattern=[_lower_in("non", "never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
+        # "non-" negates the word it prefixes ("non-bloody diarrhea"), not a disease named after
+        # another word: "Non-hodgkins Marginal Zone Lymphoma" is a lymphoma the patient has
+        _rule("non", NEGATED, pattern=[_lower_in("non"), {"ORTH": "-", "OP": "?"}], max_scope=1),
+        _rule("never", NEGATED, pattern=[_lower_in("never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
+        # "CT abdomen without contrast ... showing a mass": the scan's technique, not a denial
+        _rule("without contrast", "PSEUDO_NEGATION", direction="PSEUDO",
+              pattern=[_lower_in("without", "with", "w/o", "w/"), _lower_in("iv", "oral", "intravenous", "i.v."),
+                       {"LOWER": {"IN": ["contrast"]}}]),
+        _rule("without contrast", "PSEUDO_NEGATION", direction="PSEUDO",
+              pattern=[_lower_in("without", "w/o", "non"), {"ORTH": "-", "OP": "?"}, _lower_in("contrast", "contrasted")]),
+        # "prior to his diarrhea onset": before an event, which is not thereby past history
+        _rule("prior to", "PSEUDO_HISTORY", direction="PSEUDO", pattern=[_lower_in("prior"), {"LOWER": "to"}]),
         _rule("nonsmoker", NEGATED, pattern=[_lower_in("nonsmoker", "non-smoker")], direction="BIDIRECTIONAL", max_scope=1),
         _rule("negative", NEGATED, pattern=[_lower_in(*_NEGATIVE, *_NONREACTIVE)], direction="BIDIRECTIONAL",
               max_scope=3, on_modifies=_unbroken),
@@ -218,6 +238,11 @@ def _person_rules() -> list[ConTextRule]:
         _rule("by his mother", "PSEUDO_PERSON", direction="PSEUDO",
               pattern=[_lower_in("by", "with", "per", "to"), {"LOWER": {"IN": ["his", "her", "their", "the"]}, "OP": "?"},
                        relative]),
+        # "found by family to have a generalized convulsion": the family found the patient's
+        # convulsion; "family" alone is otherwise the family-history cue
+        _rule("by his family", "PSEUDO_PERSON", direction="PSEUDO",
+              pattern=[_lower_in("by", "per"), {"LOWER": {"IN": ["his", "her", "their", "the"]}, "OP": "?"},
+                       _lower_in("family", "relatives")]),
         _rule("mother reports", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.RELAYING_VERBS)]),
         # "her sister was told she had lupus": longer than the relaying verb, so it wins the overlap
         _rule("was told", "PSEUDO_PERSON", direction="PSEUDO",
@@ -262,8 +287,42 @@ def _kept_in_parenthesis(rule: ConTextRule) -> ConTextRule:
     return rule
 
 
+# Words that carry a list of denied findings on: "no fever, chills or cough".
+_LIST_JOINERS = frozenset({",", "/", ";", "and", "or", "nor", "&", "any", "either"})
+
+
+def unjoined_finding_before(target: Span, modifier: Span, between: Span) -> bool:
+    """Between a forward cue and a later target, another finding followed by words that do
+    not join a list: in "no prior syncope occasional HA" the cues end at "occasional", so HA
+    is the patient's, and current. "no fever chills, or cough" is one list."""
+    if target.start < modifier.end:
+        return False
+    earlier = [e for e in target.doc.ents if e.start >= modifier.end and e.end <= target.start]
+    if not earlier:
+        return False
+    gap = target.doc[earlier[-1].end:target.start]
+    return len(gap) > 0 and not any(t.lower_ in _LIST_JOINERS for t in gap)
+
+
+def _listed_findings(rule: ConTextRule) -> ConTextRule:
+    """A negation or history cue reaches only the findings of its own list
+    (``unjoined_finding_before``): "no prior syncope occasional HA" neither denies HA nor
+    makes it past history."""
+    if rule.category not in (NEGATED, HISTORICAL) or rule.direction not in ("FORWARD", "BIDIRECTIONAL"):
+        return rule
+    check = rule.on_modifies
+
+    def on_modifies(target: Span, modifier: Span, between: Span) -> bool:
+        if unjoined_finding_before(target, modifier, between):
+            return False
+        return check(target, modifier, between) if check is not None else True
+
+    rule.on_modifies = on_modifies
+    return rule
+
+
 def context_rules() -> list[ConTextRule]:
     defaults = [r for r in ConTextRule.from_json(_DEFAULT_RULES)
                 if r.literal not in _DEFAULTS_DROPPED and r.literal not in _DEFAULTS_REPLACED]
-    return [_kept_in_parenthesis(_turned_by_clauses(r))
+    return [_listed_findings(_kept_in_parenthesis(_turned_by_clauses(r)))
             for r in defaults + _added_rules() + _terminator_rules() + _person_rules()]

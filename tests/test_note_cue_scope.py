@@ -1,0 +1,70 @@
+"""Where a ConText cue of a note stops: words that look like a cue but are not one ("34 year
+old", "without contrast", "prior to", "non-Hodgkin", "found by family"), and a denial or a
+history that ends at a finding its list does not join. Notes written for the purpose; the
+real note pipeline."""
+
+import datetime as dt
+
+import pytest
+
+from matching.note import extract_profile
+
+AS_OF = dt.date(2024, 6, 1)
+
+
+def conditions(note: str) -> dict[str, tuple[bool, str, bool]]:
+    """condition text -> (present, status, family) as the profile keeps them."""
+    return {c.text: (c.present, c.status, c.family) for c in extract_profile(note, as_of=AS_OF).profile.conditions}
+
+
+CURRENT = (True, "active", False)
+
+
+@pytest.mark.parametrize("note, condition", [
+    ("A 34 year old man comes to the clinic complaining of severe diarrhea since yesterday.", "severe diarrhea"),
+    ("The patient is a 14-year-old boy complaining of scoliosis and back pain.", "back pain"),
+    ("A 5 months old boy brought in with fever.", "fever"),
+])
+def test_an_age_is_not_the_history_cue_old(note, condition):
+    assert conditions(note)[condition] == CURRENT
+
+
+def test_old_before_a_finding_is_still_history():
+    assert conditions("Old MI on ECG.")["myocardial infarction"][1] == "history"
+
+
+@pytest.mark.parametrize("note, condition", [
+    ("Non-hodgkins Marginal Zone Lymphoma of the left orbit.", "marginal zone lymphoma"),
+    ("CT abdomen without contrast showed a large abdominal mass.", "large abdominal mass"),
+    ("He ate a salad at a restaurant prior to his diarrhea onset.", "diarrhea"),
+])
+def test_words_that_only_look_like_a_cue(note, condition):
+    assert conditions(note)[condition] == CURRENT
+
+
+def test_non_still_denies_the_word_it_prefixes():
+    assert conditions("He has non-bloody diarrhea.")["bloody diarrhea"][0] is False
+
+
+def test_found_by_family_is_the_patients_finding():
+    found = conditions("The patient first developed seizures at age 13, found by family to have a generalized convulsion.")
+    assert all(not family for _, _, family in found.values()) and found
+
+
+def test_a_relative_with_the_disease_is_still_family_history():
+    assert conditions("Her family has a history of breast cancer.")["breast cancer"][2] is True
+
+
+def test_a_denial_ends_at_a_finding_its_list_does_not_join():
+    found = conditions("He has no prior syncope occasional HA.")
+    assert found["syncope"][0] is False
+    assert found["headache"] == CURRENT
+
+
+@pytest.mark.parametrize("note", [
+    "He denies fever chills or cough.",
+    "No fever, chills and no cough.",
+])
+def test_a_denied_list_stays_denied(note):
+    found = conditions(note)
+    assert {found[c][0] for c in ("fever", "chills", "cough")} == {False}
