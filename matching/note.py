@@ -253,10 +253,17 @@ def _history_cues(span: Span) -> list[str]:
             if m.category == "HISTORICAL"]
 
 
+# A name followed by a colon or "=" and a number labels a measured value ("PH: 5.3",
+# "Glc: 100"), whatever the same letters mean elsewhere.
+_MEASURED = re.compile(r"[ \t]*[:=][ \t]*[<>]?[ \t]*\d")
+
+
 def _concept_facts(doc: Doc, sentences: _Sentences, times: list[TimeMention]) -> list[ExtractedFact]:
     facts = []
     past = history_sections(doc.text)
     for span in doc.ents:
+        if span.label_ == CONDITION and _MEASURED.match(doc.text, span.end_char):
+            continue  # "PH: 5.3" in a urinalysis is the pH, not pulmonary hypertension
         sentence = sentences.around(span.start_char)
         flags = _flags(span)
         if _in_ranges(span.start_char, past):

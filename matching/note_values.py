@@ -147,6 +147,20 @@ def _unit(raw: str | None, thousands: bool, analyte: str, value: float) -> str:
     return note_terms.LAB_DEFAULT_UNITS.get(analyte, "")
 
 
+_DECADE_WIDTH = 10
+_PER_FIELD = re.compile(r"\s*[A-Za-z]*\s*/\s*(?:hpf|lpf|hpfs|high[- ]power\s+field)\b", re.I)
+
+
+def _decade(m: re.Match) -> float | None:
+    """"O2 sats 70s", "HR in the 120s": an "s" written onto a round number is a range of
+    values (70 to 79), not seconds; read as the middle of it. Seconds need a number of
+    their own ("PT 12 s", "PT 12.5s")."""
+    if m["unit"] != "s" or m.start("unit") != m.end("n") or not m["n"].isdigit():
+        return None
+    number = int(m["n"])
+    return float(number + _DECADE_WIDTH // 2) if number and number % _DECADE_WIDTH == 0 else None
+
+
 def find_labs(text: str) -> list[ValueMention]:
     found: list[ValueMention] = []
     for m in _LAB.finditer(text):
@@ -155,7 +169,12 @@ def find_labs(text: str) -> list[ValueMention]:
         if analyte is None:
             continue
         value = float(m["n"].replace(",", ""))
-        unit = _unit(m["unit"], bool(m["k"]), analyte, value)
+        if _PER_FIELD.match(text, m.end()):
+            continue  # "WBC: 2 WBCs/hpf": cells in a urine sample under the microscope, not a blood count
+        decade = _decade(m)
+        if decade is not None:
+            value = decade
+        unit = _unit(None if decade is not None else m["unit"], bool(m["k"]), analyte, value)
         if analyte == "body temperature" and unit not in {"C", "F"}:
             continue  # "T" without a temperature unit is too often something else
         extra = {"comparator": m["cmp"]} if m["cmp"] else {}

@@ -68,3 +68,22 @@ def test_a_denial_ends_at_a_finding_its_list_does_not_join():
 def test_a_denied_list_stays_denied(note):
     found = conditions(note)
     assert {found[c][0] for c in ("fever", "chills", "cough")} == {False}
+
+
+# ------------------------------------------------------------------ values and their labels
+def labs(note: str) -> dict[str, tuple[float, str]]:
+    return {lab.analyte: (lab.value, lab.unit) for lab in extract_profile(note, as_of=AS_OF).profile.labs}
+
+
+def test_a_round_number_with_s_is_a_range_not_seconds():
+    assert labs("O2 sats 70s on BiPAP with 5L.")["oxygen saturation"] == (75.0, "%")
+    assert labs("PTT 30 s.")["PTT"] == (30.0, "sec")
+
+
+def test_a_urine_count_per_field_is_not_a_blood_count():
+    found = labs("WBC: 8.1 K/uL\nU/A:\nWBC: 2 WBCs/hpf")
+    assert found["white blood cell count"] == (8.1, "10^3/uL")
+
+
+def test_a_label_with_a_value_is_not_a_diagnosis():
+    assert "ph" not in {c.lower() for c in conditions("U/A:\nColor: yellow\nPH: 5.3\nGlc: 100")}
