@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from spacy.tokens import Doc, Span
 
-from matching import note_dates, note_history, note_sites, note_terms, note_values
+from matching import concepts, note_dates, note_history, note_markers, note_sites, note_terms, note_values
 from matching.note_context import OTHER_PERSON
 from matching.note_dates import TimeMention
 from matching.note_pipeline import get_pipeline
@@ -396,6 +396,33 @@ def build_profile(facts: list[ExtractedFact]) -> PatientProfile:
     return PatientProfile(**fields)
 
 
+# ------------------------------------------------------------------- receptor status
+def _concept_of(fact: ExtractedFact) -> str:
+    return concepts.resolve(str(fact.value.get("text") or ""))[0]
+
+
+def _names_breast_cancer(fact: ExtractedFact) -> bool:
+    """The patient's own breast cancer; a receptor status alone ("HER2-positive") is not one."""
+    if fact.kind != "condition" or fact.negated or fact.family:
+        return False
+    concept = _concept_of(fact)
+    if "breast_cancer" not in concepts.ancestors(concept):
+        return False
+    return concept not in note_markers.RECEPTOR_CONCEPTS or "breast" in fact.text.lower()
+
+
+def with_receptor_kinds(facts: list[ExtractedFact], text: str, sentences: _Sentences) -> list[ExtractedFact]:
+    """The facts with the receptor kinds of the patient's breast cancer the note states
+    (``note_markers``), or without any receptor status when the note names no breast cancer."""
+    if not any(_names_breast_cancer(f) for f in facts):
+        return [f for f in facts if f.kind != "condition" or _concept_of(f) not in note_markers.RECEPTOR_CONCEPTS]
+    named = {str(f.value.get("text")).lower() for f in facts if f.kind == "condition"}
+    added = [_fact("condition", {"text": kind.name, "stage": None}, text[kind.start:kind.end], kind.start, kind.end,
+                   sentences.around(kind.start))
+             for kind in note_markers.receptor_kinds(text) if kind.name.lower() not in named]
+    return sorted(facts + added, key=lambda f: f.start)
+
+
 def _used(fact: ExtractedFact) -> bool:
     return not (fact.hypothetical or fact.uncertain or fact.other_person)
 
@@ -413,6 +440,6 @@ def extract_profile(note: str, *, as_of: dt.date | None = None) -> ExtractionRes
         return ExtractionResult(profile=PatientProfile(absent_means_no=True, record_text=note))
     times = note_dates.find_times(note, as_of)
     facts = sorted(_concept_facts(doc, sentences, times) + _value_facts(note, sentences), key=lambda f: f.start)
-    used = [f for f in facts if _used(f)]
+    used = with_receptor_kinds([f for f in facts if _used(f)], note, sentences)
     profile = build_profile(used).model_copy(update={"record_text": note})
     return ExtractionResult(profile=profile, facts=used, ignored=[f for f in facts if not _used(f)])

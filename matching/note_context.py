@@ -275,10 +275,14 @@ def leaves_parenthesis(between: Span) -> bool:
 
 def _kept_in_parenthesis(rule: ConTextRule) -> ConTextRule:
     """A cue inside brackets modifies nothing after them: in "prior CVA (no residual
-    deficits), HTN, DMII" the "no" denies the deficits, not HTN or DMII."""
+    deficits), HTN, DMII" the "no" denies the deficits, not HTN or DMII. Nor does a cue
+    modify the phrase it is a word of: "triple negative breast cancer" is a kind of breast
+    cancer (medspaCy's own overlap test misses a cue strictly inside the target)."""
     check = rule.on_modifies
 
     def on_modifies(target: Span, modifier: Span, between: Span) -> bool:
+        if target.start <= modifier.start and modifier.end <= target.end:
+            return False
         if target.start >= modifier.end and leaves_parenthesis(between):
             return False
         return check(target, modifier, between) if check is not None else True
