@@ -163,7 +163,7 @@ def _added_rules() -> list[ConTextRule]:
                        {"LOWER": "back", "OP": "?"}, _lower_in("negative", "neg")]),
         _rule("no known", NEGATED, pattern=[{"LOWER": "no"}, {"LOWER": "known"}]),
         _rule("nor", NEGATED, pattern=[_lower_in("nor", "neither")]),
-        _rule("not", NEGATED, pattern=[_lower_in("not", "n't")], max_scope=3),
+        _rule("not", NEGATED, pattern=[_lower_in("not", "n't")], max_scope=5),
         _rule("unable to", NEGATED, pattern=[_lower_in("unable", "incapable", "cannot", "lacks"),
                                              _lower_in("to", "of", "capacity"), {"OP": "?"}], max_scope=4),
         _rule("none", NEGATED, pattern=[{"LOWER": "none"}, {"LOWER": "of", "OP": "?"}]),

@@ -87,3 +87,12 @@ def test_a_urine_count_per_field_is_not_a_blood_count():
 
 def test_a_label_with_a_value_is_not_a_diagnosis():
     assert "ph" not in {c.lower() for c in conditions("U/A:\nColor: yellow\nPH: 5.3\nGlc: 100")}
+
+
+@pytest.mark.parametrize("note", [
+    "She does not smoke or consume alcohol.",
+    "He doesn't smoke or use any illicit drugs.",
+])
+def test_not_reaches_the_end_of_a_short_list_of_habits(note):
+    found = conditions(note)
+    assert found and {present for present, _, _ in found.values()} == {False}, found
