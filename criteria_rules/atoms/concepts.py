@@ -53,11 +53,19 @@ def _status(ctx: CriterionContext, m: Mention) -> str:
     return "any"
 
 
+# "metastases", "metastatic breast cancer", "metastatic disease": a cancer spread to distant
+# organs, i.e. stage IV; read so, a cancer of unknown or earlier stage does not meet it.
+_SPREAD_WORDS = re.compile(r"\bmetasta(?:tic|ses|sis|sized|sised)\b", re.I)
+_SPREAD_STAGE = "IV"
+
+
 def _stage(ctx: CriterionContext, m: Mention) -> tuple[str, tuple[int, int]] | None:
     window_start = max(0, m.start - 30)
     for s in _STAGE.finditer(ctx.text[window_start : m.end + 40]):
-        stage = re.sub(r"\s*(?:to|through|–|and|or|/)\s*", "-", s.group("stage").upper().strip())
+        stage = re.sub(r"\s*(?:to|through|–|and|or|/)\s*", "-", s.group("stage").upper().strip(), flags=re.I)
         return re.sub(r"\s+", "", stage), (window_start + s.start(), window_start + s.end())
+    if terminology.is_a(m.concept_id, "malignancy") and _SPREAD_WORDS.search(ctx.text[m.start : m.end]):
+        return _SPREAD_STAGE, (m.start, m.end)
     return None
 
 
