@@ -394,6 +394,17 @@ def _stage_fits(wanted: str, have: str | None) -> Truth:
     return False if not (have_set & wanted_set) else None
 
 
+_SPREAD = re.compile(r"\bmetasta(?:tic|ses|sis|sized|sised)\b", re.I)
+
+
+def _stage_of(cond: Condition) -> str | None:
+    """A condition's stage; a cancer named as spread ("liver metastases", "metastatic
+    thyroid cancer") without one is stage IV, as the compiler reads such words in criteria."""
+    if cond.stage:
+        return cond.stage
+    return "IV" if cond.text and _SPREAD.search(cond.text) else None
+
+
 def _condition(atom, facts: PatientFacts) -> AtomFinding:
     name = atom.label or concepts.label(atom.concept)
     question_id = question_id_for_atom(atom)
@@ -453,12 +464,12 @@ def _judge_condition(atom, item: _Item, as_of: dt.date, name: str) -> AtomFindin
     if atom.status == "active" and cond.status == "history":
         return _found(atom, False, f"{said}, in the past rather than now.")
     if atom.stage:
-        fits = _stage_fits(atom.stage, cond.stage)
+        fits = _stage_fits(atom.stage, _stage_of(cond))
         if fits is None:
             return _unknown(atom, f"{said}; we do not know if its stage is {atom.stage}.",
                             question_id_for_atom(atom))
         if not fits:
-            return _found(atom, False, f"{said}, stage {cond.stage}, not stage {atom.stage}.")
+            return _found(atom, False, f"{said}, stage {_stage_of(cond)}, not stage {atom.stage}.")
     in_time = in_window(cond.onset, atom.window, as_of)
     if in_time is None:
         return _unknown(atom, f"{said}; we do not know when it started{_window_words(atom.window)}.")
