@@ -131,9 +131,18 @@ class Reading(NamedTuple):
     metastases: bool  # speaks of metastases (often read as the cancer itself)
 
 
+# One object per distinct reading: most criteria read the same (nothing rules out, no stage,
+# no metastases), and a catalog keeps one per criterion of every distinct RuleSet.
+_READINGS: dict[Reading, Reading] = {}
+
+
 def reading(criterion: Criterion) -> Reading:
-    ruling = set(_ruling_out(criterion))
-    return Reading(frozenset(ruling), _names_stage(criterion), bool(_METASTASES.search(_all_text(criterion))))
+    found = Reading(frozenset(_ruling_out(criterion)), _names_stage(criterion),
+                    bool(_METASTASES.search(_all_text(criterion))))
+    with _lock:
+        if len(_READINGS) >= _MAX_TRIALS:
+            _READINGS.clear()
+        return _READINGS.setdefault(found, found)
 
 
 def _ruling_out(criterion: Criterion):
