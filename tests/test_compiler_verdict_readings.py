@@ -260,3 +260,36 @@ def test_what_may_be_present_or_absent_is_not_an_alternative(text):
     diabetic = MAN.model_copy(update={"conditions": [Condition(text="type 2 diabetes")],
                                       "medications": [Medication(text="metformin")]})
     assert outcome(rules, diabetic) == "met"
+
+
+# --- a disease someone is at risk of ----------------------------------------------------
+
+
+def condition_concepts(ruleset) -> set[str]:
+    return {a.concept for c in ruleset.criteria for a in iter_atoms(c.expr) if a.type == "condition"}
+
+
+@pytest.mark.parametrize("text", [
+    "Women at high risk of breast cancer",
+    "Elevated risk for developing invasive breast cancer by virtue of one of the following criteria:",
+    "Increased risk for developing breast cancer (Gail model risk >= 1.7%)",
+])
+def test_the_disease_one_is_at_risk_of_is_not_the_patients(text):
+    rules = inclusion(text)
+    assert "breast_cancer" not in condition_concepts(rules)
+    # having the disease does not decide it, and lacking it (a complete record) does not fail it
+    sick = WOMAN.model_copy(update={"conditions": [Condition(text="breast cancer", status="active")]})
+    assert outcome(rules, sick) == outcome(rules, WOMAN) != "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Patients with breast cancer at high risk of recurrence",
+    "High risk of recurrence of breast cancer after surgery",
+])
+def test_a_risk_of_recurrence_still_names_the_disease(text):
+    assert "breast_cancer" in condition_concepts(inclusion(text))
+
+
+def test_a_risk_factor_for_a_disease_is_not_the_disease():
+    assert "stroke" not in condition_concepts(exclusion("Known risk factors for stroke"))
+    assert "stroke" in condition_concepts(exclusion("History of stroke"))

@@ -170,6 +170,22 @@ def names_screening_target(ctx: CriterionContext, m: Mention) -> bool:
     return bool(_FOR_DISEASE.match(ctx.text, m.end)) and not _RESULT_BEFORE.search(ctx.text[max(0, m.start - 30) : m.end])
 
 
+# "At high risk of breast cancer", "increased risk for developing colorectal cancer",
+# "risk factors for stroke": a disease someone is at risk of is one they do not have (yet);
+# having it neither meets nor rules out such a criterion. ("Risk of recurrence of breast
+# cancer" still names the disease: the words just before it are not a risk phrase.)
+_RISK_BEFORE = re.compile(
+    r"\brisks?(?:\s+factors?)?\s+(?:of|for|to)\s+(?:(?:developing|develop|getting|acquiring|contracting|an?)\s+){0,2}$",
+    re.I)
+
+
+def names_risk_target(ctx: CriterionContext, m: Mention) -> bool:
+    """Whether the condition mention is only what the patient is at risk of."""
+    if m.kind != "condition":
+        return False
+    return bool(_RISK_BEFORE.search(ctx.text[max(0, m.start - 60) : m.start]))
+
+
 # "medical or surgical condition", "a surgical disease": the adjective names a kind of
 # illness (one treated by surgery), not an operation the patient had.
 _SURGICAL_ADJECTIVE = re.compile(r"(?:surgical|operative)$", re.I)
@@ -188,7 +204,7 @@ def extract(ctx: CriterionContext) -> list[Found]:
         build = _BUILDERS.get(m.kind)
         if build is None or ctx.is_claimed(m.start, m.end):
             continue
-        if names_screening_target(ctx, m) or names_kind_of_illness(ctx, m):
+        if names_screening_target(ctx, m) or names_kind_of_illness(ctx, m) or names_risk_target(ctx, m):
             continue
         f = build(ctx, m)
         found.append(f)
