@@ -8,27 +8,13 @@ import datetime as dt
 
 import pytest
 
-from criteria_rules import compile_eligibility
 from criteria_rules.subgroups import subgroup_span
 from matching.profile import Condition, LabResult, PatientProfile, Procedure
-from matching.trial import TrialSummary
+from single_criterion import exclusion_rules as exclusion, inclusion_rules as inclusion, ruleset_outcome as outcome
 from test_compiler_support import atoms_of, shape
-from test_matching_support import criteria_by_text
 
 AS_OF = dt.date(2024, 1, 1)
 
-
-def inclusion(text: str):
-    return compile_eligibility("Inclusion Criteria:\n- " + text)
-
-
-def exclusion(text: str):
-    return compile_eligibility("Exclusion Criteria:\n- " + text)
-
-
-def outcome(ruleset, profile: PatientProfile) -> str:
-    [result] = criteria_by_text(TrialSummary(nct_id="NCT00000009", rules=ruleset), profile, AS_OF).values()
-    return result.outcome
 
 
 # --- two-sided limits -------------------------------------------------------------------

@@ -11,29 +11,14 @@ import datetime as dt
 
 import pytest
 
-from criteria_rules import compile_eligibility
 from criteria_rules.ir import iter_atoms
 from matching.profile import Condition, Medication, PatientProfile, Procedure
-from matching.trial import TrialSummary
-from single_criterion import exclusion_outcome_for_fields, exclusion_outcome_for_note
-from test_matching_support import criteria_by_text
+from single_criterion import exclusion_rules as exclusion, inclusion_rules as inclusion, ruleset_outcome as outcome, exclusion_outcome_for_fields, exclusion_outcome_for_note
 
 AS_OF = dt.date(2024, 1, 1)
 MAN = PatientProfile(age_years=46, sex="male", absent_means_no=True)
 WOMAN = PatientProfile(age_years=30, sex="female", absent_means_no=True)
 
-
-def inclusion(text: str):
-    return compile_eligibility("Inclusion Criteria:\n- " + text)
-
-
-def exclusion(text: str):
-    return compile_eligibility("Exclusion Criteria:\n- " + text)
-
-
-def outcome(ruleset, profile: PatientProfile) -> str:
-    [result] = criteria_by_text(TrialSummary(nct_id="NCT00000011", rules=ruleset), profile, AS_OF).values()
-    return result.outcome
 
 
 def atom_types(ruleset) -> set[str]:

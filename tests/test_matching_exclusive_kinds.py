@@ -16,14 +16,12 @@ import datetime as dt
 import pytest
 
 from criteria_rules import compile_eligibility, terminology
-from matching.ballots import ballot
 from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.note import extract_profile
-from matching.outcomes import judge_trial
 from matching.profile import Condition, PatientProfile
 from matching.trial import TrialSummary
-from test_matching_outcomes import assert_same_as_full_evaluation
+from single_criterion import agreed_result
 
 AS_OF = dt.date(2024, 1, 1)
 
@@ -43,16 +41,8 @@ def trial(text: str) -> TrialSummary:
 
 
 def outcome(inclusion: str, note: str) -> tuple[str, str]:
-    """The inclusion's outcome and reason by the full evaluation; the fast path and the
-    ballot must agree with it."""
-    t = trial("Inclusion Criteria:\n- " + inclusion)
-    profile = extract_profile(note, as_of=AS_OF).profile
-    full = evaluate_trial_detailed(t, PatientFacts(profile, AS_OF))
-    assert judge_trial(t, PatientFacts(profile, AS_OF)).verdict == full.verdict
-    assert_same_as_full_evaluation([t], profile)
-    voted = ballot(t, PatientFacts(profile, AS_OF), full.verdict)
-    assert [c.outcome for c in voted.criteria] == [c.outcome for c in full.criteria]
-    [found] = [c for c in full.criteria if c.status != "registry"]
+    """The inclusion's outcome and reason; the three evaluation paths agree (``single_criterion``)."""
+    found = agreed_result(inclusion, note)
     return found.outcome, found.reason
 
 

@@ -10,15 +10,10 @@ import datetime as dt
 
 import pytest
 
-from criteria_rules import compile_eligibility, terminology
-from matching.ballots import ballot
-from matching.evaluate import evaluate_trial_detailed
-from matching.facts import PatientFacts
+from criteria_rules import terminology
 from matching.note import extract_profile
 from matching.note_markers import receptor_kinds
-from matching.outcomes import judge_trial
-from matching.trial import TrialSummary
-from test_matching_outcomes import assert_same_as_full_evaluation
+from single_criterion import agreed_result
 
 AS_OF = dt.date(2024, 1, 1)
 
@@ -30,17 +25,8 @@ GASTRIC = "66-year-old man with gastric adenocarcinoma, HER2-positive, after two
 
 
 def outcome(criterion: str, note: str, kind: str = "Inclusion") -> str:
-    """The criterion's outcome by the full evaluation; the fast path and the ballot agree."""
-    t = TrialSummary(nct_id="NCT00000001", overall_status="RECRUITING",
-                     rules=compile_eligibility(f"{kind} Criteria:\n- {criterion}"))
-    profile = extract_profile(note, as_of=AS_OF).profile
-    full = evaluate_trial_detailed(t, PatientFacts(profile, AS_OF))
-    assert judge_trial(t, PatientFacts(profile, AS_OF)).verdict == full.verdict
-    assert_same_as_full_evaluation([t], profile)
-    voted = ballot(t, PatientFacts(profile, AS_OF), full.verdict)
-    assert [c.outcome for c in voted.criteria] == [c.outcome for c in full.criteria]
-    [found] = [c for c in full.criteria if c.status != "registry"]
-    return found.outcome
+    """The criterion's outcome; the three evaluation paths agree (``single_criterion``)."""
+    return agreed_result(criterion, note, kind).outcome
 
 
 @pytest.mark.parametrize("text, kinds", [
