@@ -389,6 +389,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
 # patient's healthy-volunteer wish) and its text criteria's plans. Read on every request
 # for every candidate; trials stay in memory, so worked out once.
 _TRIAL_PLANS: dict[int, tuple[TrialSummary, tuple, tuple[CriterionPlan, ...]]] = {}
+_LIMITS: dict[tuple, tuple] = {}
 _MAX_TRIALS = 200_000
 _AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
 _AS_PATIENT = PatientProfile()
@@ -408,10 +409,12 @@ def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]
         return cached[1], cached[2]
     # registry_limits depends on the profile only through ``healthy_volunteer``
     limits = (registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER))
+    limits = _LIMITS.setdefault(limits, limits)  # a few hundred distinct limits cover every trial
     text = plan_criteria(trial.rules.criteria) if trial.rules is not None and trial.rules.criteria else ()
     with _planning:
         if len(_TRIAL_PLANS) >= _MAX_TRIALS:
             _TRIAL_PLANS.clear()
+            _LIMITS.clear()
         _TRIAL_PLANS[id(trial)] = (trial, limits, text)
     return limits, text
 

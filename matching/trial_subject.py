@@ -80,6 +80,7 @@ def subject_concepts_of(trial: TrialSummary) -> frozenset[str]:
 
 # Per trial object (trials are loaded once and only read, as everywhere in matching).
 _SUBJECTS: dict[int, tuple[TrialSummary, frozenset[str]]] = {}
+_SUBJECT_SETS: dict[frozenset[str], frozenset[str]] = {}
 _MAX_TRIALS = 200_000
 _lock = threading.Lock()
 
@@ -92,6 +93,8 @@ def subject_concepts(trial: TrialSummary) -> frozenset[str]:
     with _lock:
         if len(_SUBJECTS) >= _MAX_TRIALS:
             _SUBJECTS.clear()
+            _SUBJECT_SETS.clear()
+        found = _SUBJECT_SETS.setdefault(found, found)  # trials of one disease share one set
         _SUBJECTS[id(trial)] = (trial, found)
     return found
 
