@@ -31,6 +31,7 @@ from matching.facts import PatientFacts, atom_number, evaluate_atom
 from matching.logic import Truth, and3, or3
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
+from matching.shared_values import SharedValues
 from matching.trial import TrialSummary
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
@@ -389,7 +390,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
 # patient's healthy-volunteer wish) and its text criteria's plans. Read on every request
 # for every candidate; trials stay in memory, so worked out once.
 _TRIAL_PLANS: dict[int, tuple[TrialSummary, tuple, tuple[CriterionPlan, ...]]] = {}
-_LIMITS: dict[tuple, tuple] = {}
+_limits = SharedValues()  # a few hundred distinct limits cover every trial
 _MAX_TRIALS = 200_000
 _AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
 _AS_PATIENT = PatientProfile()
@@ -409,12 +410,11 @@ def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]
         return cached[1], cached[2]
     # registry_limits depends on the profile only through ``healthy_volunteer``
     limits = (registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER))
-    limits = _LIMITS.setdefault(limits, limits)  # a few hundred distinct limits cover every trial
+    limits = _limits(limits)
     text = plan_criteria(trial.rules.criteria) if trial.rules is not None and trial.rules.criteria else ()
     with _planning:
         if len(_TRIAL_PLANS) >= _MAX_TRIALS:
             _TRIAL_PLANS.clear()
-            _LIMITS.clear()
         _TRIAL_PLANS[id(trial)] = (trial, limits, text)
     return limits, text
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from matching import concepts
 from matching.note_diagnoses import diagnosis_phrases
 from matching.profile import PatientProfile
+from matching.shared_values import SharedValues
 from matching.trial import TrialSummary
 
 # How much a match in each field says about the trial's topic.
@@ -138,15 +139,9 @@ class _TrialTopics:
 
 _TRIAL_TOPICS: dict[int, tuple[TrialSummary, _TrialTopics]] = {}
 _NO_WORDS: frozenset[str] = frozenset()
-# One object per distinct word set of the short fields: trials of one disease repeat them
-# (conditions, MeSH terms and their ancestors).
-_WORD_SETS: dict[frozenset[str], frozenset[str]] = {}
-
-
-def _shared(words: frozenset[str]) -> frozenset[str]:
-    if len(_WORD_SETS) >= _MAX_TRIALS:
-        _WORD_SETS.clear()
-    return _WORD_SETS.setdefault(words, words)
+# One object per distinct word or concept set of the short fields: trials of one disease
+# repeat them (conditions, MeSH terms and their ancestors).
+_shared = SharedValues()
 _MAX_TRIALS = 200_000
 
 

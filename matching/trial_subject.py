@@ -38,6 +38,7 @@ from typing import Callable, NamedTuple
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching import concepts
 from matching.facts import PatientFacts, concept_matches, present_matches
+from matching.shared_values import SharedValues
 from matching.trial import TrialSummary
 
 NOTE = ("(Not settled: it rules you out only through {name}, the condition this trial studies, so it "
@@ -80,7 +81,7 @@ def subject_concepts_of(trial: TrialSummary) -> frozenset[str]:
 
 # Per trial object (trials are loaded once and only read, as everywhere in matching).
 _SUBJECTS: dict[int, tuple[TrialSummary, frozenset[str]]] = {}
-_SUBJECT_SETS: dict[frozenset[str], frozenset[str]] = {}
+_subject_sets = SharedValues()  # trials of one disease share one set
 _MAX_TRIALS = 200_000
 _lock = threading.Lock()
 
@@ -89,12 +90,10 @@ def subject_concepts(trial: TrialSummary) -> frozenset[str]:
     cached = _SUBJECTS.get(id(trial))
     if cached is not None and cached[0] is trial:
         return cached[1]
-    found = subject_concepts_of(trial)
+    found = _subject_sets(subject_concepts_of(trial))
     with _lock:
         if len(_SUBJECTS) >= _MAX_TRIALS:
             _SUBJECTS.clear()
-            _SUBJECT_SETS.clear()
-        found = _SUBJECT_SETS.setdefault(found, found)  # trials of one disease share one set
         _SUBJECTS[id(trial)] = (trial, found)
     return found
 
@@ -136,16 +135,12 @@ class Reading(NamedTuple):
 
 # One object per distinct reading: most criteria read the same (nothing rules out, no stage,
 # no metastases), and a catalog keeps one per criterion of every distinct RuleSet.
-_READINGS: dict[Reading, Reading] = {}
+_readings = SharedValues()
 
 
 def reading(criterion: Criterion) -> Reading:
-    found = Reading(frozenset(_ruling_out(criterion)), _names_stage(criterion),
-                    bool(_METASTASES.search(_all_text(criterion))))
-    with _lock:
-        if len(_READINGS) >= _MAX_TRIALS:
-            _READINGS.clear()
-        return _READINGS.setdefault(found, found)
+    return _readings(Reading(frozenset(_ruling_out(criterion)), _names_stage(criterion),
+                             bool(_METASTASES.search(_all_text(criterion)))))
 
 
 def _ruling_out(criterion: Criterion):

@@ -167,3 +167,15 @@ def test_a_loaded_catalog_has_planned_its_trials_so_no_request_does(session_fact
         assert {t.nct_id for t in result.trials} == {"NCT09000001", "NCT09000002"}
 
     assert planned == []
+
+
+def test_shared_values_hand_out_one_object_per_distinct_value_within_their_bound():
+    from matching.shared_values import SharedValues
+
+    shared = SharedValues(limit=2)
+    first = shared(frozenset({"breast", "cancer"}))
+    assert shared(frozenset({"cancer", "breast"})) is first  # an equal value: the kept object
+    assert shared(frozenset({"lymphoma"})) is not first
+    shared(frozenset({"melanoma"}))  # past the bound the table starts over
+    again = frozenset({"breast", "cancer"})
+    assert shared(again) is again and first == again
