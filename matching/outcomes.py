@@ -32,7 +32,7 @@ from matching.logic import Truth, and3, or3
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.shared_values import SharedValues
-from matching.trial import TrialSummary
+from matching.trial import TrialSummary, derived_once
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
@@ -386,12 +386,10 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     return MET if value is True else NOT_MET if value is False else UNKNOWN
 
 
-# Per trial object: its registry limits (as registry_limits reads them, but for the
-# patient's healthy-volunteer wish) and its text criteria's plans. Read on every request
-# for every candidate; trials stay in memory, so worked out once.
-_TRIAL_PLANS: dict[int, tuple[TrialSummary, tuple, tuple[CriterionPlan, ...]]] = {}
+# Per trial: its registry limits (as registry_limits reads them, but for the patient's
+# healthy-volunteer wish) and its text criteria's plans. Read on every request for every
+# candidate; trials stay in memory, so worked out once (matching.trial.derived_once).
 _limits = SharedValues()  # a few hundred distinct limits cover every trial
-_MAX_TRIALS = 200_000
 _AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
 _AS_PATIENT = PatientProfile()
 
@@ -405,17 +403,13 @@ def prepare_plans(trial: TrialSummary) -> None:
 
 
 def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
-    cached = _TRIAL_PLANS.get(id(trial))
-    if cached is not None and cached[0] is trial:
-        return cached[1], cached[2]
+    return derived_once(trial, "outcomes", _plan_trial)
+
+
+def _plan_trial(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     # registry_limits depends on the profile only through ``healthy_volunteer``
-    limits = (registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER))
-    limits = _limits(limits)
+    limits = _limits((registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER)))
     text = plan_criteria(trial.rules.criteria) if trial.rules is not None and trial.rules.criteria else ()
-    with _planning:
-        if len(_TRIAL_PLANS) >= _MAX_TRIALS:
-            _TRIAL_PLANS.clear()
-        _TRIAL_PLANS[id(trial)] = (trial, limits, text)
     return limits, text
 
 

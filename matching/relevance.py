@@ -20,7 +20,7 @@ from matching import concepts
 from matching.note_diagnoses import diagnosis_phrases
 from matching.profile import PatientProfile
 from matching.shared_values import SharedValues
-from matching.trial import TrialSummary
+from matching.trial import TrialSummary, derived_once
 
 # How much a match in each field says about the trial's topic.
 FIELD_WEIGHTS = {
@@ -137,12 +137,10 @@ class _TrialTopics:
     summary_words: frozenset[str]
 
 
-_TRIAL_TOPICS: dict[int, tuple[TrialSummary, _TrialTopics]] = {}
 _NO_WORDS: frozenset[str] = frozenset()
 # One object per distinct word or concept set of the short fields: trials of one disease
 # repeat them (conditions, MeSH terms and their ancestors).
 _shared = SharedValues()
-_MAX_TRIALS = 200_000
 
 
 @lru_cache(maxsize=400_000)
@@ -160,10 +158,11 @@ def prepare_topics(trial: TrialSummary) -> None:
 
 
 def _trial_topics(trial: TrialSummary) -> _TrialTopics:
-    """The trial's topical fields prepared once per trial object (trials stay in memory)."""
-    cached = _TRIAL_TOPICS.get(id(trial))
-    if cached is not None and cached[0] is trial:
-        return cached[1]
+    """The trial's topical fields prepared once per trial object (matching.trial.derived_once)."""
+    return derived_once(trial, "topics", _topics_of)
+
+
+def _topics_of(trial: TrialSummary) -> _TrialTopics:
     fields = {
         "conditions": trial.conditions,
         "mesh_terms": trial.mesh_terms,
@@ -183,9 +182,6 @@ def _trial_topics(trial: TrialSummary) -> _TrialTopics:
     short_fields = [p.words for p in phrases if p.words is not summary_words]
     prepared = _TrialTopics(tuple(phrases), _shared(frozenset().union(*(p.concepts for p in phrases))),
                             _shared(frozenset().union(*short_fields)), summary_words)
-    if len(_TRIAL_TOPICS) >= _MAX_TRIALS:
-        _TRIAL_TOPICS.clear()
-    _TRIAL_TOPICS[id(trial)] = (trial, prepared)
     return prepared
 
 

@@ -27,7 +27,7 @@ from rank_bm25 import BM25Okapi
 
 from matching.note_diagnoses import GENERIC_HEADS, affirmed_text, diagnosis_phrases
 from matching.profile import PatientProfile
-from matching.trial import TrialSummary
+from matching.trial import TrialSummary, derived_once
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 
@@ -251,24 +251,18 @@ def _term_id(term: str) -> int:
     return found
 
 
-_TOKENS: dict[int, tuple[TrialSummary, np.ndarray]] = {}
-_MAX_TRIALS = 200_000
-
-
 def _inclusion_terms(trial: TrialSummary) -> np.ndarray:
     """Term ids (row 0) and their counts (row 1) on a trial's inclusion side, once per trial
     object (trials stay in memory, so a catalog reload that keeps a trial does not
-    tokenise it again)."""
-    cached = _TOKENS.get(id(trial))
-    if cached is not None and cached[0] is trial:
-        return cached[1]
+    tokenise it again: matching.trial.derived_once)."""
+    return derived_once(trial, "inclusion_terms", _count_inclusion_terms)
+
+
+def _count_inclusion_terms(trial: TrialSummary) -> np.ndarray:
     counts = Counter(terms(inclusion_side(trial)))
     pairs = np.empty((2, len(counts)), dtype=np.int32)
     pairs[0] = [_term_id(term) for term in counts]
     pairs[1] = list(counts.values())
-    if len(_TOKENS) >= _MAX_TRIALS:
-        _TOKENS.clear()
-    _TOKENS[id(trial)] = (trial, pairs)
     return pairs
 
 

@@ -32,14 +32,13 @@ evaluation paths (:mod:`matching.evaluate`, :mod:`matching.outcomes`,
 from __future__ import annotations
 
 import re
-import threading
 from typing import Callable, NamedTuple
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching import concepts
 from matching.facts import PatientFacts, concept_matches, present_matches
 from matching.shared_values import SharedValues
-from matching.trial import TrialSummary
+from matching.trial import TrialSummary, derived_once
 
 NOTE = ("(Not settled: it rules you out only through {name}, the condition this trial studies, so it "
         "must mean something else, such as another or an earlier one; the study team can tell.)")
@@ -79,23 +78,12 @@ def subject_concepts_of(trial: TrialSummary) -> frozenset[str]:
     return frozenset(found)
 
 
-# Per trial object (trials are loaded once and only read, as everywhere in matching).
-_SUBJECTS: dict[int, tuple[TrialSummary, frozenset[str]]] = {}
 _subject_sets = SharedValues()  # trials of one disease share one set
-_MAX_TRIALS = 200_000
-_lock = threading.Lock()
 
 
 def subject_concepts(trial: TrialSummary) -> frozenset[str]:
-    cached = _SUBJECTS.get(id(trial))
-    if cached is not None and cached[0] is trial:
-        return cached[1]
-    found = _subject_sets(subject_concepts_of(trial))
-    with _lock:
-        if len(_SUBJECTS) >= _MAX_TRIALS:
-            _SUBJECTS.clear()
-        _SUBJECTS[id(trial)] = (trial, found)
-    return found
+    """:func:`subject_concepts_of`, once per trial object (matching.trial.derived_once)."""
+    return derived_once(trial, "subject", lambda t: _subject_sets(subject_concepts_of(t)))
 
 
 def subject_conditions(trial: TrialSummary, facts: PatientFacts) -> tuple[int, ...]:

@@ -5,8 +5,11 @@ once, and the flat-array BM25 index scores as the textbook formula does."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import gc
 import math
 import pickle
+import weakref
 from collections import Counter
 
 import pytest
@@ -14,10 +17,12 @@ import pytest
 import app.catalog
 from app.catalog import TrialCatalog
 from app.importer import import_records
+from app.match_service import match_profile
 from app.rules import compiler_available
 from app.ruleset_sharing import SharedFieldNames, compact_ruleset
 from app.sources import SourceRecord
 from criteria_rules.ir import RuleSet
+from matching.profile import PatientProfile
 from matching.text_relevance import TermIndex, inclusion_side, terms
 from matching.trial import TrialSummary
 
@@ -108,6 +113,32 @@ def test_a_reload_reuses_the_previous_snapshots_rulesets(session_factory, make_s
     in_use = {id(trial.rules) for trial in after.trials}
     assert len(after.rulesets) == 2 and {id(r) for r in after.rulesets.values()} == in_use
     assert all(id(r) != id(old_rules["NCT09000002"]) for r in after.rulesets.values())
+
+
+
+def test_a_trial_a_reload_replaced_is_freed_and_its_successor_comes_prepared(session_factory, make_study):
+    """What matching derives from a trial (plans, subject, topics, terms) lives on the trial:
+    once a reload has swapped in the new snapshot and a match has run on it, nothing keeps
+    the replaced trial objects alive, and the new ones were prepared before serving."""
+    if not compiler_available():
+        pytest.skip("the criteria compiler is not installed")
+    import_records(session_factory, [SourceRecord("a", make_study("NCT09000001", criteria=CRITERIA)),
+                                     SourceRecord("b", make_study("NCT09000002", criteria=CRITERIA))])
+    catalog = TrialCatalog(session_factory, check_seconds=0)
+    profile = PatientProfile(age_years=40, sex="female", conditions=[{"text": "oral mucositis"}])
+    match_profile(catalog.current(), profile, as_of=dt.date(2026, 1, 1), query_text="oral mucositis")
+    old = weakref.ref(catalog.current().get("NCT09000001"))
+    assert {"outcomes", "subject", "topics", "inclusion_terms"} <= set(old().derived)
+
+    import_records(session_factory, [SourceRecord("a2", make_study("NCT09000001", criteria=CRITERIA,
+                                                                   updated="2024-06-01", title="Renamed"))])
+    after = catalog.refresh()
+    fresh = after.get("NCT09000001")
+    assert fresh.brief_title == "Renamed" and {"outcomes", "subject", "topics"} <= set(fresh.derived)
+    result = match_profile(after, profile, as_of=dt.date(2026, 1, 1), query_text="oral mucositis")
+    assert {t.nct_id for t in result.trials} == {"NCT09000001", "NCT09000002"}
+    gc.collect()
+    assert old() is None
 
 
 def _textbook_bm25(trials, query_terms, k1=1.2, b=0.75) -> list[float]:

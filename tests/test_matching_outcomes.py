@@ -17,7 +17,7 @@ from criteria_rules.ir import (
     AgeAtom, Criterion, LabAtom, PregnancyAtom, ProcedureAtom, RuleSet, SexAtom, atom, any_of, not_,
 )
 from matching import facts as facts_module
-from matching import outcomes, relevance, trial_subject, units
+from matching import outcomes, relevance, units
 from matching.engine import match_trials
 from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts, atom_key, atom_number
@@ -143,11 +143,10 @@ def clear_matching_caches():
     facts_module._NUMBER_BY_KEY.clear()
     facts_module._SILENT_FINDINGS.clear()
     outcomes._PLANS.clear()
-    outcomes._TRIAL_PLANS.clear()
     outcomes._SHAPES.clear()
     outcomes._registry_plans.cache_clear()
-    relevance._TRIAL_TOPICS.clear()
-    trial_subject._SUBJECTS.clear()
+    for trial in TRIALS:  # plans, subject, topics and terms kept on each trial
+        trial.derived.clear()
     units._convert_cached.cache_clear()
 
 
