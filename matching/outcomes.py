@@ -21,10 +21,11 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
-from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
+from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
 from matching.facts import PatientFacts, atom_number, evaluate_atom
@@ -178,22 +179,23 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
                          sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms)
 
 
-# Plans of rule-set criteria lists, by id(list) (the list is kept so its id cannot be
-# reused while cached). RuleSets are treated as immutable once matched, as everywhere
-# in matching: trials are loaded once per catalog version and only read.
-_PLANS: dict[int, tuple[list, tuple[CriterionPlan, ...]]] = {}
-_MAX_PLANS = 200_000
+# Plans of each RuleSet's criteria, shared by the trials that share the RuleSet (one per
+# distinct eligibility text: app.rules.ruleset_of). Held weakly: an entry leaves with its
+# RuleSet, so a catalog reload that drops a text drops its plans too. RuleSets are treated
+# as immutable once matched, as everywhere in matching.
+_PLANS: dict[int, tuple[weakref.ref, tuple[CriterionPlan, ...]]] = {}
 
 
-def plan_criteria(criteria: list[Criterion]) -> tuple[CriterionPlan, ...]:
-    cached = _PLANS.get(id(criteria))
-    if cached is not None and cached[0] is criteria:
+def plan_rules(rules: RuleSet) -> tuple[CriterionPlan, ...]:
+    """The plans of ``rules``' top-level criteria, worked out once per RuleSet object."""
+    key = id(rules)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0]() is rules:
         return cached[1]
-    plans = tuple(plan_criterion(c) for c in criteria)
+    plans = tuple(plan_criterion(c) for c in rules.criteria)
     with _planning:
-        if len(_PLANS) >= _MAX_PLANS:
-            _PLANS.clear()
-        _PLANS[id(criteria)] = (criteria, plans)
+        # (the callback runs as the RuleSet is freed, before its id can be reused)
+        _PLANS[key] = (weakref.ref(rules, lambda _, key=key: _PLANS.pop(key, None)), plans)
     return plans
 
 
@@ -409,7 +411,7 @@ def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]
 def _plan_trial(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     # registry_limits depends on the profile only through ``healthy_volunteer``
     limits = _limits((registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER)))
-    text = plan_criteria(trial.rules.criteria) if trial.rules is not None and trial.rules.criteria else ()
+    text = plan_rules(trial.rules) if trial.rules is not None and trial.rules.criteria else ()
     return limits, text
 
 

@@ -22,6 +22,7 @@ from app.rules import compiler_available
 from app.ruleset_sharing import SharedFieldNames, compact_ruleset
 from app.sources import SourceRecord
 from criteria_rules.ir import RuleSet
+from matching import outcomes
 from matching.profile import PatientProfile
 from matching.text_relevance import TermIndex, inclusion_side, terms
 from matching.trial import TrialSummary
@@ -123,15 +124,19 @@ def test_a_trial_a_reload_replaced_is_freed_and_its_successor_comes_prepared(ses
     if not compiler_available():
         pytest.skip("the criteria compiler is not installed")
     import_records(session_factory, [SourceRecord("a", make_study("NCT09000001", criteria=CRITERIA)),
-                                     SourceRecord("b", make_study("NCT09000002", criteria=CRITERIA))])
+                                     SourceRecord("b", make_study("NCT09000002", criteria=CRITERIA + "\n* HIV"))])
     catalog = TrialCatalog(session_factory, check_seconds=0)
     profile = PatientProfile(age_years=40, sex="female", conditions=[{"text": "oral mucositis"}])
     match_profile(catalog.current(), profile, as_of=dt.date(2026, 1, 1), query_text="oral mucositis")
     old = weakref.ref(catalog.current().get("NCT09000001"))
     assert {"outcomes", "subject", "topics", "inclusion_terms"} <= set(old().derived)
+    old_rules = weakref.ref(catalog.current().get("NCT09000002").rules)
+    plans_before = len(outcomes._PLANS)
 
-    import_records(session_factory, [SourceRecord("a2", make_study("NCT09000001", criteria=CRITERIA,
-                                                                   updated="2024-06-01", title="Renamed"))])
+    import_records(session_factory, [  # a newer record of one trial; the other's text changes
+        SourceRecord("a2", make_study("NCT09000001", criteria=CRITERIA, updated="2024-06-01", title="Renamed")),
+        SourceRecord("b2", make_study("NCT09000002", criteria=CRITERIA + "\n* HIV infection",
+                                      updated="2024-06-01"))])
     after = catalog.refresh()
     fresh = after.get("NCT09000001")
     assert fresh.brief_title == "Renamed" and {"outcomes", "subject", "topics"} <= set(fresh.derived)
@@ -139,6 +144,7 @@ def test_a_trial_a_reload_replaced_is_freed_and_its_successor_comes_prepared(ses
     assert {t.nct_id for t in result.trials} == {"NCT09000001", "NCT09000002"}
     gc.collect()
     assert old() is None
+    assert old_rules() is None and len(outcomes._PLANS) == plans_before  # its plans went with it
 
 
 def _textbook_bm25(trials, query_terms, k1=1.2, b=0.75) -> list[float]:
@@ -180,9 +186,6 @@ def test_a_loaded_catalog_has_planned_its_trials_so_no_request_does(session_fact
     loads its catalog (``matching.engine.prepare_trials``), not in the first requests."""
     if not compiler_available():
         pytest.skip("the criteria compiler is not installed")
-    from app.match_service import match_profile
-    from matching import outcomes
-    from matching.profile import PatientProfile
 
     other = CRITERIA + "\n* HIV infection"
     import_records(session_factory, [SourceRecord("a", make_study("NCT09000001", criteria=CRITERIA)),
