@@ -2,6 +2,7 @@
 memory, and HTTP throughput of ``POST /v1/match`` under load.
 
     eligo bench speed [--sizes 1500,10000,100000] [--skip-http] [--quick] ...
+    eligo bench speed --compile-only [--compile-sample 300]   (step 2 alone)
     python -m bench.speed ...
 
 What it does, in order:
@@ -106,14 +107,15 @@ def request_bodies() -> list[dict]:
 # --- corpus -> TrialSummary ------------------------------------------------------------------
 
 
-def iter_studies(path: Path, size: int):
-    """The first ``size`` records of a corpus file as ParsedStudy (bad records skipped)."""
+def iter_studies(path: Path, size: int | None = None):
+    """The first ``size`` records (default: all) of a corpus file as ParsedStudy (bad
+    records skipped)."""
     from app.ctgov import RecordError, parse_study
 
     count = 0
     with path.open(encoding="utf-8") as handle:
         for line in handle:
-            if count >= size:
+            if size is not None and count >= size:
                 return
             try:
                 study = parse_study(json.loads(line))
@@ -164,8 +166,9 @@ def compiler_fingerprint() -> str:
     return f"{rules.COMPILER_VERSION}-{digest.hexdigest()[:16]}"
 
 
-def distinct_inputs(studies: Iterable) -> dict[str, tuple[str, dict]]:
-    """Input hash -> (text, facts dict), in first-seen order."""
+def distinct_inputs(studies: Iterable, limit: int | None = None) -> dict[str, tuple[str, dict]]:
+    """Input hash -> (text, facts dict), in first-seen order; the first ``limit`` only
+    when given (the rest of ``studies`` is then not read)."""
     from app.rules import facts_of, source_sha256
 
     found: dict[str, tuple[str, dict]] = {}
@@ -174,6 +177,8 @@ def distinct_inputs(studies: Iterable) -> dict[str, tuple[str, dict]]:
         digest = source_sha256(study.eligibility_criteria, facts)
         if digest not in found:
             found[digest] = (study.eligibility_criteria, facts.model_dump())
+            if limit is not None and len(found) >= limit:
+                break
     return found
 
 
@@ -204,6 +209,58 @@ def measure_compile(inputs: Sequence[tuple[str, dict]]) -> CompileThroughput:
         chunk = inputs[start:start + COMPILE_CHUNK]
         compile_batch([(text, TrialFacts(**facts)) for text, facts in chunk])
     return CompileThroughput(len(inputs), time.process_time() - cpu, time.perf_counter() - wall)
+
+
+def compile_row(throughput: CompileThroughput) -> tuple[str, str, str]:
+    """The compile throughput row of the report table."""
+    return ("compile throughput", f"{throughput.per_core:.1f} trials/s/core",
+            f"{throughput.trials} texts, {throughput.cpu_seconds:.1f} CPU s, "
+            f"{throughput.per_wall_second:.1f} trials/s wall")
+
+
+def compile_only_corpus_size(sample: int) -> int:
+    """Trials in the corpus that ``--compile-only`` writes: trial i is the same in a corpus
+    of any size and the first ~9.6k carry distinct texts, so a corpus a little larger than
+    the sample holds the same first ``sample`` distinct inputs as the full run's."""
+    return max(2 * sample, 100)
+
+
+def run_compile_only(args) -> int:
+    """Step 2 alone: the compile throughput of the first ``--compile-sample`` distinct
+    inputs, as the full run measures it, with no matching, memory or HTTP."""
+    from app import rules
+
+    started = time.perf_counter()
+    corpus = args.corpus
+    if corpus is None:
+        size = compile_only_corpus_size(args.compile_sample)
+        corpus = args.work_dir / default_path(size).name
+        if not corpus.is_file():
+            log_line(f"writing a {size}-trial corpus to {corpus} ...")
+            write_corpus(size, corpus)
+    load_before = os.getloadavg()
+    sample = list(distinct_inputs(iter_studies(corpus), args.compile_sample).values())
+    if len(sample) < args.compile_sample:
+        print(f"{corpus} has only {len(sample)} distinct compiler inputs", file=sys.stderr)
+        return 2
+    log_line(f"compile throughput on {len(sample)} texts ...")
+    throughput = measure_compile(sample)
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, width=110)
+    console.print(f"corpus {corpus}; compiler {rules.COMPILER_VERSION}; {os.cpu_count()} CPUs; "
+                  f"load average before {load_before[0]:.1f}, now {os.getloadavg()[0]:.1f}")
+    table = Table(title="Compile throughput")
+    for name, justify in (("measure", "left"), ("value", "right"), ("notes", "left")):
+        table.add_column(name, justify=justify)
+    table.add_row(*compile_row(throughput))
+    console.print(table)
+    print(f"compile_per_core={throughput.per_core:.1f} compile_sample={throughput.trials} "
+          f"compile_cpu_s={throughput.cpu_seconds:.2f} load_avg={load_before[0]:.1f} "
+          f"seconds={time.perf_counter() - started:.0f}", flush=True)
+    return 0
 
 
 def _compile_chunk(items: list[tuple[str, str, dict]]) -> list[tuple[str, dict | None, str | None]]:
@@ -524,6 +581,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--workers", type=int, default=2, help="compiler processes")
     parser.add_argument("--compile-sample", type=int, default=None, help="texts for the throughput figure (300)")
+    parser.add_argument("--compile-only", action="store_true",
+                        help="only the compile throughput (no matching, memory or HTTP)")
     parser.add_argument("--requests", type=int, default=None, help="timed matches per size (120)")
     parser.add_argument("--candidate-limit", type=int, default=None, help="default: the service setting")
     parser.add_argument("--skip-memory", action="store_true")
@@ -572,7 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     if inside_repository(args.work_dir):
         print(f"refusing to work in {args.work_dir}: benchmark files stay outside the repository", file=sys.stderr)
         return 2
-    return run(args)
+    return run_compile_only(args) if args.compile_only else run(args)
 
 
 _STARTED = time.perf_counter()
@@ -652,9 +711,7 @@ def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("notes")
-    table.add_row("compile throughput", f"{throughput.per_core:.1f} trials/s/core",
-                  f"{throughput.trials} texts, {throughput.cpu_seconds:.1f} CPU s, "
-                  f"{throughput.per_wall_second:.1f} trials/s wall")
+    table.add_row(*compile_row(throughput))
     if compiled_now:
         table.add_row("distinct inputs compiled", f"{compiled_now / compile_wall:.1f} trials/s",
                       f"{compiled_now} inputs, {args.workers} workers, {compile_wall:.0f}s wall")
