@@ -158,3 +158,56 @@ def test_enrolment_order_and_counts_per_age_band_are_no_ages():
 
 def test_bounds_joined_by_but():
     assert body_ages("Age greater than or equal to 1 year but less than or equal to 55 years") == [(1, None), (None, 55)]
+
+
+# Criteria the age extractor's quick check should pass or skip: each age reading, its
+# near misses ("stage", "dosage", weeks without an age word), and words inside words.
+GATE_TEXTS = [
+    "Stage III or IV disease", "Stable dosage of methotrexate for 12 weeks", "Age >= 18", "Aged 1 to 14 years",
+    "18-75 years", "65y or older", "Patients older than 65", "Younger than 5 years", "Older than 18", "Adults",
+    "adult male patients", "between 6 months and 17 years", "Children 2 to 11", "at least 3 months since surgery",
+    "threshold of 5 mg", "two-fold increase in 3 days", "Under eighteen years", "twenty years or more",
+    "Girls >= 12 and <= 17 years of age", "women of childbearing potential (>= 10 years of age) must use",
+    "3 patients >= 12 years", "History of cancer within 5 years", "damage to the liver", "Money of 5 yen",
+]
+
+
+def _extracted_ages(text: str, outline: list[str], kind: str) -> list[tuple]:
+    from criteria_rules.atoms import age
+    from criteria_rules.atoms.base import CriterionContext
+
+    found = age.extract(CriterionContext(text=text, offset=0, kind=kind, outline=outline, mentions=[]))
+    return [(f.start, f.end, f.role, f.negated, f.atom.model_dump()) for f in found]
+
+
+def _criteria_texts(shared_dir, limit: int) -> list[tuple[str, list[str], str]]:
+    """(text, outline, kind) of the criteria of the first eligibility texts of the corpus."""
+    import json
+
+    from criteria_rules.compiler import _prepare
+
+    texts = []
+    with (shared_dir / "data/criteria/criteria-corpus.jsonl").open(encoding="utf-8") as handle:
+        for line, _ in zip(handle, range(limit)):
+            _, pending = _prepare(json.loads(line)["eligibility_criteria"], None)
+            texts += [(p.text, list(p.criterion.outline), p.criterion.kind) for p in pending]
+    return texts
+
+
+def test_the_quick_age_check_skips_only_criteria_without_an_age(monkeypatch, shared_dir, shared_file):
+    """``_AGE_READING_NEEDS`` is a speed-up only: with it letting everything through, the
+    extractor reads the same ages from the same criteria (curated near misses, and the
+    criteria of 150 real eligibility texts)."""
+    import re
+
+    from criteria_rules.atoms import age
+
+    shared_file("data/criteria/criteria-corpus.jsonl")
+    texts = [(t, [], kind) for t in GATE_TEXTS for kind in ("inclusion", "exclusion")]
+    texts += _criteria_texts(shared_dir, 150)
+    gated = [_extracted_ages(*t) for t in texts]
+    skipped = sum(1 for t, outline, _ in texts if not age._may_state_age(t, outline))
+    monkeypatch.setattr(age, "_AGE_READING_NEEDS", re.compile(""))
+    assert [_extracted_ages(*t) for t in texts] == gated
+    assert skipped > len(texts) // 2  # (most criteria state no age)
+    assert any(gated)

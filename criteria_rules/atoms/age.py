@@ -186,14 +186,27 @@ def _condition_after(ctx: CriterionContext, f: Found) -> bool:
 # a criterion that starts "For paediatric participants:" / "If older than 65:" is a condition
 _CONDITION_LABEL = re.compile(r"\W*(?:for|if|in)\b[^:.;]{0,60}:", re.I)
 _NEGATION_BEFORE = re.compile(r"\b(?:not|no|never|without)\s+(?:be\s+|being\s+)?(?:aged?\s+|of\s+age\s+)?$", re.I)
+# Outside an "Age" header, a criterion is read for ages only when it names one of these
+# (so number words alone do not count: "younger than five" is not read).
 _MAY_STATE_AGE = re.compile(r"\d.{0,40}?(?:y|mo|w|d)|age|old|adult", re.I | re.S)
+# What every age reading below needs: an age word ("age" starts a word in each of them),
+# "old" / "older" / "younger", "adult", or a number in years ("18 years", "65y"; the
+# other units need an age word). A criterion with none of them is skipped before the
+# costly patterns run; most criteria that pass _MAY_STATE_AGE have none ("stage",
+# "dosage", "2 weeks").
+_AGE_READING_NEEDS = re.compile(rf"\bage|old|younger|adult|{NUMBER}\s*y", re.I)
+
+
+def _may_state_age(text: str, outline: list[str]) -> bool:
+    if any(h.strip().lower().startswith("age") for h in outline[-1:]):
+        return True
+    return bool(_MAY_STATE_AGE.search(text)) and bool(_AGE_READING_NEEDS.search(text))
 
 
 def extract(ctx: CriterionContext) -> list[Found]:
     text = ctx.text
     found: list[Found] = []
-    under_age_header = any(h.strip().lower().startswith("age") for h in ctx.outline[-1:])
-    if not under_age_header and not _MAY_STATE_AGE.search(text):
+    if not _may_state_age(text, ctx.outline):
         return found
     taken: list[tuple[int, int]] = []
 
