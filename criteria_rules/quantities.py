@@ -18,7 +18,14 @@ NUMBER_WORDS = {
     "sixteen": 16, "eighteen": 18, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
     "a": 1, "an": 1,
 }
-NUMBER = r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|fifteen|sixteen|eighteen|twenty|thirty|sixty|ninety)"
+# Number words a NUMBER may be, tried in this order.
+_NUMBER_WORDS_READ = ("one two three four five six seven eight nine ten eleven twelve fourteen fifteen sixteen "
+                      "eighteen twenty thirty sixty ninety").split()
+# The look-ahead on the words' first letters matches exactly what the words alone match,
+# but lets a scan turn down most positions of a text with one test instead of trying every
+# word in turn (every pattern with a NUMBER in it is scanned over every criterion).
+NUMBER = (r"(?:\d+(?:[.,]\d+)*|"
+          rf"(?=[{''.join(sorted({w[0] for w in _NUMBER_WORDS_READ}))}])(?:{'|'.join(_NUMBER_WORDS_READ)}))")
 
 # Ordered: longer phrases first so "greater than or equal to" wins over "greater than".
 _COMPARATOR_PREFIX = [
