@@ -28,7 +28,7 @@ from criteria_rules.expressions import Part, build_expression
 from criteria_rules.ir import (AgeAtom, AnyOf, AtomNode, Criterion, Not, RuleSet, SexAtom, Span, TrialFacts, all_of,
                                any_of, criterion_id)
 from criteria_rules.outline import Item, build_outline
-from criteria_rules.pipeline import apply_context, tokens_pipe
+from criteria_rules.pipeline import apply_context, may_need_context, tokens_pipe
 from criteria_rules.subgroups import implied_subgroup, mark_subgroup
 
 COMPILER_VERSION = "0.1.9"
@@ -270,7 +270,9 @@ def _compile_criterion(p: _Pending, doc) -> None:
     found.sort(key=lambda f: f.start)
     mark_subgroup(text, c.kind, found)  # before windows: "at least 21 days after" is the requirement's
     covered = _attach_windows(ctx, found)
-    if found:
+    if found and may_need_context(doc):
+        # (without a trigger word ConText would set no flag, and an atom without flags
+        # reads as neither negated nor historical: no entities, no ConText)
         apply_context_to = _set_entities(doc, found)
         apply_context(doc)
         _apply_context_flags(doc, apply_context_to)

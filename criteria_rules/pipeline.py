@@ -198,6 +198,8 @@ def _trigger_words() -> frozenset[str]:
 
 
 def may_need_context(doc: Doc) -> bool:
+    """Whether ConText could set a flag on this doc: without one of its trigger words,
+    every entity would keep ConText's defaults (all False)."""
     triggers = _trigger_words()
     if not triggers:
         return True
@@ -205,8 +207,6 @@ def may_need_context(doc: Doc) -> bool:
 
 
 def apply_context(doc: Doc) -> Doc:
-    """ConText on a doc whose atoms are its entities (skipped when no trigger occurs:
-    the entities then keep ConText's defaults, all False)."""
-    if not may_need_context(doc):
-        return doc
+    """ConText on a doc whose atoms are its entities (callers skip a doc for which
+    ``may_need_context`` is False)."""
     return get_nlp().get_pipe("medspacy_context")(doc)
