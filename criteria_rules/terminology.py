@@ -108,15 +108,16 @@ def _longest_matches(words: list[str], covered: list[bool], prefixes: dict[str, 
             i += 1
             continue
         best: tuple[int, str] | None = None
-        parts: list[str] = []
+        phrase, length = "", 0  # the n-gram so far, words joined by one space
         j = i
-        while j < n and len(parts) < max_len:
+        while j < n and length < max_len:
             w = words[j]
             if w is None or covered[j]:
                 break
             if w:
-                parts.append(w)
-                hit = prefixes.get(" ".join(parts))
+                phrase = f"{phrase} {w}" if length else w
+                length += 1
+                hit = prefixes.get(phrase)
                 if hit is None:
                     break
                 if hit:
