@@ -48,6 +48,7 @@ def clean_text(text: str | None) -> tuple[str, list[str]]:
 
 
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LOWER_WORD = re.compile(r"[a-z]+")
 
 
 def looks_english(text: str) -> bool:
@@ -63,7 +64,7 @@ def looks_english(text: str) -> bool:
         latin = sum(1 for c in letters if c.isascii())
         if latin / len(letters) < 0.6:
             return False
-    words = re.findall(r"[a-z]+", text.lower())
+    words = _LOWER_WORD.findall(text.lower())
     if len(words) < 15:
         return True
     common = sum(1 for w in words if w in _COMMON)

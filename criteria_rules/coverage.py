@@ -12,6 +12,7 @@ from criteria_rules.lexicon_loader import LEXICON_DIR
 from criteria_rules.normalise import normalise_word
 
 MAX_UNPARSED = 6
+_LETTER = re.compile(r"[a-z]")  # a normalised word with a letter is a content word
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +51,7 @@ def unparsed_phrases(doc, covered: list[tuple[int, int]], text: str | None = Non
                 current = []
             continue
         word = normalise_word(token.text)
-        if word in words or not re.search(r"[a-z]", word):
+        if word in words or not _LETTER.search(word):
             if current:
                 runs.append(current)
                 current = []

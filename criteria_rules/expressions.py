@@ -18,6 +18,7 @@ from itertools import combinations
 from criteria_rules.ir import All, AnyOf, AtomNode, Expr, Not, all_of
 
 _PARENS = re.compile(r"\([^()]*\)")
+_WORD = re.compile(r"[A-Za-z]+")
 _OR = re.compile(r"\b(?:or|nor|either|and/or|otherwise)\b|/", re.I)
 _AND = re.compile(r"\b(?:and|with|plus|after|following|who|that|but|while|as well as|due to|secondary to|because|caused by|for|in|on|by|under|without)\b", re.I)
 # Words that may sit between listed conditions without relating them ("acute and chronic").
@@ -46,7 +47,7 @@ def _separator(text: str) -> str:
         return "comma"
     if _OR.search(s):
         return "or"
-    words = re.findall(r"[A-Za-z]+", s)
+    words = _WORD.findall(s)
     if _AND.search(s) or len(words) > 2:
         return "and"
     return "comma" if "," in s or not words else "and"

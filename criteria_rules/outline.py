@@ -88,6 +88,9 @@ _GROUP_ANY = re.compile(
 )
 _GROUP_ALL = re.compile(r"\b(?:all|each|both)\s+(?:of\s+)?(?:the\s+)?following\b", re.IGNORECASE)
 _LEAD_IN = re.compile(r"(?:following|below|criteria|these|:)\s*[^\w]*$", re.IGNORECASE)
+_ROMAN_MARKER = re.compile(r"^\(?[ivxIVX]+[.)]")
+_FOLLOWING_AT_END = re.compile(r"following\W*$")
+_SENTENCE_END = re.compile(r"[.;:!?]\W*$")
 _MARKER_ONLY = re.compile(r"^\s*(?:[-–—*•·▪◦●○■□➢►>+]|\(?[0-9a-zA-Z]{1,3}[.)]|\(\d{1,2}\))?\s*$")
 # Inline list markers inside a flattened paragraph.
 _INLINE_BULLET = re.compile(r"(?<=\S)\s+[-–•*]\s*(?=[A-Z(\d≥≤<>])")
@@ -129,7 +132,7 @@ def _marker_type(marker: str) -> str:
     m = marker.strip()
     if m[:1].isdigit() or m[1:2].isdigit():
         return "number"
-    if re.match(r"^\(?[ivxIVX]+[.)]", m):
+    if _ROMAN_MARKER.match(m):
         return "roman"
     if m[:1].isalpha() or (m[:1] == "(" and m[1:2].isalpha()):
         return "letter"
@@ -221,7 +224,7 @@ def _is_subheader(content: str, nci: bool) -> bool:
 
 
 def _group_combine(content: str) -> Literal["all", "any"] | None:
-    if not content.rstrip().endswith(":") and not re.search(r"following\W*$", content):
+    if not content.rstrip().endswith(":") and not _FOLLOWING_AT_END.search(content):
         return None
     if _GROUP_ANY.search(content):
         return "any"
@@ -283,7 +286,7 @@ def build_outline(text: str) -> Outline:
             and seg.indent != 99
             and (
                 section_has_markers
-                or (not re.search(r"[.;:!?]\W*$", text[last.start : last.end]) and content[:1].islower())
+                or (not _SENTENCE_END.search(text[last.start : last.end]) and content[:1].islower())
             )
             and "\n" in gap_text
         )

@@ -56,12 +56,15 @@ def comparator_of(prefix: str | None, suffix: str | None = None) -> str | None:
     return None
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")  # "100,000"
+
+
 def number_of(text: str) -> float | None:
     t = text.strip().lower()
     if t in NUMBER_WORDS:
         return float(NUMBER_WORDS[t])
     # "100,000" is a thousands separator; "1,5" a decimal comma
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", t):
+    if _THOUSANDS.fullmatch(t):
         t = t.replace(",", "")
     t = t.replace(",", ".")
     try:

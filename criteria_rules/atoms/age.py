@@ -98,6 +98,14 @@ def _years(value: float, unit: str | None) -> float:
     return round(value * factor, 4)
 
 
+# words in a matched number that make it an age
+_SAYS_AGE = re.compile(r"\bage\b|of age|\bold\b", re.I)
+_AGE = re.compile(r"\bage\b", re.I)
+_YEARS_OF_AGE = re.compile(r"of age|\bold\b|older|younger", re.I)
+_DIAGNOSIS = re.compile(r"\bdiagnos\w*\b", re.I)
+_WORD_CHAR = re.compile(r"\w")
+
+
 def _age_role(text: str, m: re.Match, outline: list[str]) -> str | None:
     """"expr" for the patient's age now, "applies_if" for an age that says when the
     criterion applies, None when the number is no age of the patient (someone else's,
@@ -110,8 +118,8 @@ def _age_role(text: str, m: re.Match, outline: list[str]) -> str | None:
         return None
     if _COUNT_BEFORE.search(before):
         return None
-    explicit = bool(m.groupdict().get("ageword")) or bool(re.search(r"\bage\b|of age|\bold\b", m.group(0), re.I))
-    if not explicit and (_DURATION_AFTER.search(after) or re.search(r"\bdiagnos\w*\b", before, re.I)):
+    explicit = bool(m.groupdict().get("ageword")) or bool(_SAYS_AGE.search(m.group(0)))
+    if not explicit and (_DURATION_AFTER.search(after) or _DIAGNOSIS.search(before)):
         return None  # "> 5 years in remission", "diagnosis of PD between 4 to 7 years"
     if not _is_age(text, m, outline, before):
         return None
@@ -141,7 +149,7 @@ def _is_age(text: str, m: re.Match, outline: list[str], before: str) -> bool:
         return True
     unit = m.groupdict().get("unit") or m.groupdict().get("unit2")
     in_years = not unit or unit.lower().startswith("y")
-    if re.search(r"\bage\b", m.group(0), re.I) or (in_years and re.search(r"of age|\bold\b|older|younger", m.group(0), re.I)):
+    if _AGE.search(m.group(0)) or (in_years and _YEARS_OF_AGE.search(m.group(0))):
         return True
     if any(h.strip().lower().startswith("age") for h in outline[-1:]):
         return True
@@ -154,7 +162,7 @@ def _is_age(text: str, m: re.Match, outline: list[str], before: str) -> bool:
         return False  # bare numbers and weeks/months need an explicit age word
     if _AGE_NEAR.search(before[-30:]):
         return True
-    return not re.search(r"\w", before) or bool(_AGE_CONTEXT_BEFORE.search(before))
+    return not _WORD_CHAR.search(before) or bool(_AGE_CONTEXT_BEFORE.search(before))
 
 
 # "Patients younger than 65 whose eGFR ...", "> 55 years of age AND have ...": in an

@@ -42,11 +42,15 @@ _DOSE = re.compile(
 )
 
 
+_ACTIVE_NAME = re.compile(r"(?:active|uncontrolled|acute)\b")  # the mention itself says so
+_FAMILY = re.compile(r"\bfamily\b|\brelatives?\b|\bsiblings?\b|\bparents?\b|first[- ]degree")
+
+
 def _status(ctx: CriterionContext, m: Mention) -> str:
     before = ctx.text[max(0, m.start - 40) : m.start]
     surface = ctx.text[m.start : m.end].lower()
     concept = terminology.concept(m.concept_id)
-    if (concept and concept.get("status") == "active") or _ACTIVE.search(before) or re.match(r"(?:active|uncontrolled|acute)\b", surface):
+    if (concept and concept.get("status") == "active") or _ACTIVE.search(before) or _ACTIVE_NAME.match(surface):
         return "active"
     if _HISTORY.search(before):
         return "history"
@@ -106,7 +110,7 @@ def _condition(ctx: CriterionContext, m: Mention) -> Found:
         label=terminology.label(m.concept_id),
         stage=stage[0] if stage else None,
         status=_status(ctx, m),
-        family=bool(re.search(r"\bfamily\b|\brelatives?\b|\bsiblings?\b|\bparents?\b|first[- ]degree", before)),
+        family=bool(_FAMILY.search(before)),
     )
     if stage:
         f.covers.append(stage[1])

@@ -79,10 +79,13 @@ def _lab(ctx: CriterionContext, mention, m: re.Match, end: int) -> Found | None:
     return found
 
 
+_DIGIT = re.compile(r"\d")  # (a number between the analyte and its bound is some other value)
+
+
 def _range(ctx: CriterionContext, mention, window: str) -> list[Found]:
     """"BMI between 18.5 and 30 kg/m2" -> lab >= 18.5 and lab <= 30."""
     m = _RANGE.match(window)
-    if not m or re.search(r"\d", m.group("gap") or ""):
+    if not m or _DIGIT.search(m.group("gap") or ""):
         return []
     low, high = number_of(m.group("num")), number_of(m.group("num2"))
     if low is None or high is None or low >= high:
@@ -135,6 +138,11 @@ def _other_bound(ctx: CriterionContext, mention, window: str, m: re.Match, first
     return [first, second]
 
 
+_CLAUSE_END = re.compile(r"[;\n]")
+# "(ANC)" right after the analyte: blanked, so the value after it is the analyte's
+_LEADING_ASIDE = re.compile(r"^(\s*\()([^)0-9]{1,30})(\))")
+
+
 def extract(ctx: CriterionContext) -> list[Found]:
     found: list[Found] = []
     analytes = [m for m in ctx.mentions if m.kind == "analyte"]
@@ -145,8 +153,8 @@ def extract(ctx: CriterionContext) -> list[Found]:
         later = [a for a in analytes[i + 1 :] if a.concept_id != mention.concept_id]
         stop = later[0].start if later else len(ctx.text)
         window = ctx.text[mention.end : min(stop, mention.end + _LOOKAHEAD)]
-        window = re.split(r"[;\n]", window, maxsplit=1)[0]
-        window = re.sub(r"^(\s*\()([^)0-9]{1,30})(\))", lambda g: " " * len(g.group(0)), window)
+        window = _CLAUSE_END.split(window, maxsplit=1)[0]
+        window = _LEADING_ASIDE.sub(lambda g: " " * len(g.group(0)), window)
         ranged = _range(ctx, mention, window)
         if ranged:
             found += ranged
@@ -155,7 +163,7 @@ def extract(ctx: CriterionContext) -> list[Found]:
             continue
         for pattern in (_ULN_ONLY, _VALUE):
             m = pattern.match(window)
-            if m and (m.group("cmp") or m.groupdict().get("cmp2")) and not re.search(r"\d", m.group("gap") or ""):
+            if m and (m.group("cmp") or m.groupdict().get("cmp2")) and not _DIGIT.search(m.group("gap") or ""):
                 lab = _lab(ctx, mention, m, mention.end + m.end())
                 if lab is not None:
                     for bound in _other_bound(ctx, mention, window, m, lab) if pattern is _VALUE else [lab]:
