@@ -143,9 +143,10 @@ def _split_inline(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split one physical line into pieces at inline headers and inline list markers."""
     cuts = {start, end}
     line = text[start:end]
-    for m in _HEADER_ANYWHERE.finditer(line):
-        cuts.add(start + m.start())
-        cuts.add(start + m.end())
+    if ":" in line:  # (every inline header ends with a colon: most lines are not scanned)
+        for m in _HEADER_ANYWHERE.finditer(line):
+            cuts.add(start + m.start())
+            cuts.add(start + m.end())
     pieces = sorted(cuts)
     result: list[tuple[int, int]] = []
     for a, b in zip(pieces, pieces[1:]):
@@ -154,7 +155,7 @@ def _split_inline(text: str, start: int, end: int) -> list[tuple[int, int]]:
         bullets = list(_INLINE_BULLET.finditer(piece))
         if len(bullets) >= 2 or (bullets and _MARKER.match(piece.lstrip())):
             sub += [a + m.start() + (len(m.group()) - len(m.group().lstrip())) for m in bullets]
-        numbers = list(_INLINE_PAREN_NUMBER.finditer(piece))
+        numbers = list(_INLINE_PAREN_NUMBER.finditer(piece)) if ")" in piece else []
         if len(numbers) >= 2:
             sub += [a + m.start() for m in numbers]
         sub = sorted(set(sub)) + [b]
