@@ -94,3 +94,14 @@ def test_key_criteria_headers_and_numbered_parens():
     text = "Key Inclusion Criteria:\n(1) Age 18 years or older\n(2) Asthma\nKey Exclusion Criteria:\n(1) COPD"
     rs = compile_eligibility(text)
     assert [(c.id, shape(c.expr)) for c in rs.criteria] == [("inc-1", "age"), ("inc-2", "asthma"), ("exc-1", "copd")]
+
+
+def test_a_flattened_paragraph_splits_at_inline_headers_and_numbers():
+    """Headers and "(1)" numbers in the middle of one line (the outline scans a line for
+    them only when it has the colon or bracket they need)."""
+    text = ("Inclusion Criteria: (1) Adults with asthma; (2) Signed informed consent. "
+            "Exclusion Criteria: - Pregnancy - Current smoker")
+    rs = compile_eligibility(text)
+    assert [(c.kind, c.text.strip(" ;.")) for c in rs.criteria] == [
+        ("inclusion", "Adults with asthma"), ("inclusion", "Signed informed consent"),
+        ("exclusion", "Pregnancy"), ("exclusion", "Current smoker")]
