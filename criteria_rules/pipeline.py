@@ -31,19 +31,17 @@ if not Doc.has_extension("eligo_mentions"):
     Doc.set_extension("eligo_mentions", default=None)
 
 
-def _words(doc: Doc) -> list[str | None]:
-    """One normalised word per token: "" is skipped inside a phrase, None breaks it."""
-    words: list[str | None] = []
-    for token in doc:
-        if token.is_space:
-            words.append("")
-            continue
-        norm = terminology.normalise_term(token.text)
-        if norm:
-            words.append(norm)
-        else:
-            words.append("" if token.text in _INNER_PUNCT else None)
-    return words
+@lru_cache(maxsize=100_000)
+def _word(token_text: str) -> str | None:
+    """A token's normalised word: "" is skipped inside a phrase (spaces, inner
+    punctuation), None breaks it (other punctuation). (A pure function of the text:
+    spaCy's is_space is str.isspace.)"""
+    if token_text.isspace():
+        return ""
+    norm = terminology.normalise_term(token_text)
+    if norm:
+        return norm
+    return "" if token_text in _INNER_PUNCT else None
 
 
 # Words drug_named_entity_recognition knows as substances that criteria use otherwise
@@ -67,16 +65,16 @@ def _find_drugs():
     return find_drugs
 
 
-def _drug_mentions(doc: Doc, taken: list[Mention]) -> list[Mention]:
+def _drug_mentions(doc: Doc, token_texts: list[str], taken: list[Mention]) -> list[Mention]:
     """Drug names the curated lexicon and terminologies do not know ("glibenclamide",
     "rifampicin"), by drug_named_entity_recognition, as the note extractor reads them.
     The concept is the drug's canonical name resolved like a patient's medication text,
     so both sides meet on the same id."""
     find_drugs = _find_drugs()
-    if find_drugs is None or not any(t.is_alpha and len(t) >= 4 for t in doc):
+    if find_drugs is None or not any(len(t) >= 4 and t.isalpha() for t in token_texts):  # (spaCy's is_alpha)
         return []
     found = []
-    for match in find_drugs([t.text for t in doc], is_ignore_case=True):
+    for match in find_drugs(token_texts, is_ignore_case=True):
         info, first, last = match[0], match[1], match[2]
         if first >= last or last > len(doc):
             continue
@@ -115,10 +113,11 @@ def merge_restated_heads(text: str, mentions: list[Mention]) -> list[Mention]:
 @Language.component("eligo_concept_mentions")
 def concept_mentions(doc: Doc) -> Doc:
     mentions = []
-    for m in terminology.find_mentions(_words(doc)):
+    token_texts = [token.text for token in doc]
+    for m in terminology.find_mentions([_word(text) for text in token_texts]):
         start, end = doc[m.start].idx, doc[m.end - 1].idx + len(doc[m.end - 1])
         mentions.append(Mention(start, end, m.concept_id, terminology.kind(m.concept_id) or "condition", m.source))
-    drugs = _drug_mentions(doc, mentions)
+    drugs = _drug_mentions(doc, token_texts, mentions)
     if drugs:
         # a drug name read by the terminologies as a condition ("lithium") is a drug here
         mentions = sorted(mentions + drugs, key=lambda m: m.start)

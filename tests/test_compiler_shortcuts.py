@@ -35,3 +35,20 @@ def test_context_is_skipped_only_where_it_would_set_no_flag(monkeypatch, shared_
     short = _compiled(texts)
     monkeypatch.setattr(compiler, "may_need_context", lambda doc: True)
     assert _compiled(texts) == short
+
+
+def test_a_tokens_word_depends_on_its_text_alone():
+    """The concept matcher reads each token's word from its text (cached), as it read it
+    from the token: spaces are skipped, inner punctuation is skipped, other punctuation
+    breaks a phrase."""
+    from criteria_rules.pipeline import _INNER_PUNCT, _word, get_nlp
+    from criteria_rules.terminology import normalise_term
+
+    def from_token(token):
+        if token.is_space:
+            return ""
+        return normalise_term(token.text) or ("" if token.text in _INNER_PUNCT else None)
+
+    doc = get_nlp().make_doc("Non-small cell  lung cancer (NSCLC), Crohn's\n\tdisease; ALI/ARDS - Leukaemias")
+    assert [_word(token.text) for token in doc] == [from_token(token) for token in doc]
+    assert (_word("\n "), _word("-"), _word(","), _word("Tumours")) == ("", "", None, "tumor")
