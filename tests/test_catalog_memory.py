@@ -60,6 +60,17 @@ def test_compacted_rulesets_share_their_field_sets_and_refuse_changes(ruleset_js
     assert changed.text == "changed" and first == second
     with pytest.raises(TypeError, match="read-only"):  # a bug that writes to a shared RuleSet is loud
         first.criteria[0].text = "changed"
+    # equal string lists and empty lists are one shared, read-only list
+    assert first.criteria[0].outline == ["Inclusion Criteria"]
+    assert first.criteria[0].outline is second.criteria[1].outline is second.criteria[0].outline
+    assert first.criteria[0].children == [] and first.criteria[0].children is second.criteria[2].children
+    with pytest.raises(TypeError, match="read-only"):
+        first.criteria[0].children.append(first.criteria[1])
+    with pytest.raises(TypeError, match="read-only"):
+        first.criteria[0].outline[0] = "changed"
+    copied = first.model_copy(deep=True)  # a deep copy is private and can change
+    copied.criteria[0].outline.append("Adults")
+    assert first.criteria[0].outline == ["Inclusion Criteria"]
 
 
 def test_the_catalog_parses_each_distinct_ruleset_once(session_factory, make_study, monkeypatch):
