@@ -91,6 +91,17 @@ _LEAD_IN = re.compile(r"(?:following|below|criteria|these|:)\s*[^\w]*$", re.IGNO
 _ROMAN_MARKER = re.compile(r"^\(?[ivxIVX]+[.)]")
 _FOLLOWING_AT_END = re.compile(r"following\W*$")
 _SENTENCE_END = re.compile(r"[.;:!?]\W*$")
+# An item that names its subject and says what is required of them ("Subjects should be
+# willing to ...", "Subject has been counseled ...", "Patients must have ...") is a criterion
+# of its own: the alternatives or parts a lead-in announces ("one of the following
+# criteria:") are conditions or findings, not sentences about the subject. Without list
+# markers such an item is where a lead-in's list ends.
+_STANDS_ALONE = re.compile(
+    r"^\W*(?:the\s+|all\s+|each\s+)?(?:subjects?|patients?|participants?|volunteers?|individuals?|"
+    r"candidates?|women|men)\s+"
+    r"(?:must|should|shall|will|may|need\s+to|needs\s+to|has|have|is|are|agrees?|agreed)\b",
+    re.IGNORECASE,
+)
 _MARKER_ONLY = re.compile(r"^\s*(?:[-–—*•·▪◦●○■□➢►>+]|\(?[0-9a-zA-Z]{1,3}[.)]|\(\d{1,2}\))?\s*$")
 # Inline list markers inside a flattened paragraph.
 _INLINE_BULLET = re.compile(r"(?<=\S)\s+[-–•*]\s*(?=[A-Z(\d≥≤<>])")
@@ -326,7 +337,10 @@ def build_outline(text: str) -> Outline:
             parent = stack[-1] if stack else None
             stack.append(item)
         else:
-            if open_lost_group is not None and (seg.blank_before and open_lost_group.children):
+            if open_lost_group is not None and open_lost_group.children and (
+                    seg.blank_before or _STANDS_ALONE.match(content) or item.is_group):
+                # the lead-in's list ends at a blank line, at an item that stands alone, or at
+                # another lead-in (without markers a list cannot show one nested in another)
                 open_lost_group = None
             parent = open_lost_group
             if parent is None:

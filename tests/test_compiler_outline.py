@@ -105,3 +105,49 @@ def test_a_flattened_paragraph_splits_at_inline_headers_and_numbers():
     assert [(c.kind, c.text.strip(" ;.")) for c in rs.criteria] == [
         ("inclusion", "Adults with asthma"), ("inclusion", "Signed informed consent"),
         ("exclusion", "Pregnancy"), ("exclusion", "Current smoker")]
+
+
+# Bullets lost: every item on its own line at one indentation (TREC 2021, NCT00073073).
+LOST_LEAD_IN = """INCLUSION CRITERIA:
+  Postmenopausal female.
+  Elevated risk for developing invasive breast cancer by virtue of one of the following criteria:
+  Gail Model risk of greater than or equal to 1.7% over 5 years from study entry.
+  Lobular neoplasia.
+  Atypical ductal hyperplasia.
+  Subjects should be willing to abstain from use of hormonal therapies (e.g. tamoxifen).
+  Eastern Cooperative Oncology Group (ECOG) performance status 0-1.
+  Hemoglobin greater than or equal to 11 g/dl.
+EXCLUSION CRITERIA:
+  History of clotting or bleeding disorder.
+"""
+
+
+def test_a_lost_layout_lead_in_ends_at_an_item_that_stands_alone():
+    """Without markers, the alternatives a lead-in announces end at a sentence about the
+    subject ("Subjects should be willing ..."): the items after it are criteria of their
+    own, not more ways to meet the lead-in (read as alternatives, ECOG and haemoglobin
+    needed not hold)."""
+    rs = compile_eligibility(LOST_LEAD_IN)
+    group = find_criterion(rs, "Elevated risk")
+    assert group.combine == "any"
+    assert [c.text for c in group.children] == [
+        "Gail Model risk of greater than or equal to 1.7% over 5 years from study entry.",
+        "Lobular neoplasia.", "Atypical ductal hyperplasia."]
+    top = [c.text.split()[0] for c in rs.criteria if c.kind == "inclusion"]
+    assert top == ["Postmenopausal", "Elevated", "Subjects", "Eastern", "Hemoglobin"]
+
+
+def test_a_lost_layout_lead_in_ends_at_the_next_lead_in():
+    text = ("Inclusion Criteria:\nFor patients under 60 years: any 1 of the following:\nHypertension\nDiabetes\n"
+            "For patients 60 years or older: any 2 of the following:\nHypertension\nDiabetes\nSmoking\n")
+    rs = compile_eligibility(text)
+    assert [(c.combine, len(c.children)) for c in rs.criteria] == [("any", 2), ("any", 3)]
+
+
+def test_items_about_the_subject_may_still_be_a_lead_ins_alternatives():
+    """An item naming the patients it is about ("Patients with ...", "Patients who ...") is not
+    a requirement of its own: it stays one of the alternatives."""
+    text = ("Inclusion Criteria:\nOne of the following:\nPatients with relapsed disease\n"
+            "Patients who did not respond to induction\n")
+    rs = compile_eligibility(text)
+    assert len(rs.criteria) == 1 and len(rs.criteria[0].children) == 2
