@@ -9,11 +9,17 @@ For each of the patient's own conditions, each trial field scores
 0.8 when it names a broader one (asthma vs "Lung Diseases"), else the share of the
 condition's words found in the field. A condition's score is its best field; conditions
 combine as a noisy-or (two matching conditions beat one), past history counting half.
+
+A trial that names another kind of the patient's disease and not the patient's own (type 2
+diabetes for a patient with type 1, small cell lung cancer for one with non-small cell:
+the lexicon's ``exclusive`` kinds, :func:`matching.concepts.exclusive_of`) is about other
+patients: that condition scores 0 for it, though its words ("diabetes mellitus type")
+are all shared.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from matching import concepts
@@ -55,6 +61,10 @@ class PatientTopic:
     closure: frozenset[str]  # the concepts and their ancestors
     words: frozenset[str]
     weight: float
+    # The patient's own kinds of this disease, and the other kinds of it that rule them out
+    # (module docs; empty for most conditions).
+    kinds: frozenset[str] = frozenset()
+    other_kinds: frozenset[str] = frozenset()
 
 
 def patient_topics(profile: PatientProfile, note: str | None = None) -> list[PatientTopic]:
@@ -74,7 +84,7 @@ def patient_topics(profile: PatientProfile, note: str | None = None) -> list[Pat
             continue
         weight = 1.0 if condition.status == "active" else HISTORY_WEIGHT
         topics.append(PatientTopic(ids, concepts.closure(tuple(ids)), words, weight))
-    return topics + note_topics(note, topics) if note else topics
+    return with_other_kinds(topics + note_topics(note, topics) if note else topics)
 
 
 def note_topics(note: str, known: list[PatientTopic] = ()) -> list[PatientTopic]:
@@ -92,6 +102,38 @@ def note_topics(note: str, known: list[PatientTopic] = ()) -> list[PatientTopic]
         named |= ids
         topics.append(PatientTopic(ids, concepts.closure(tuple(ids)), words, DIAGNOSIS_TOPIC_WEIGHT))
     return topics
+
+
+def with_other_kinds(topics: list[PatientTopic]) -> list[PatientTopic]:
+    """``topics`` with each one's ``kinds`` and ``other_kinds``: for every kind the patient
+    has (type 1 diabetes) and each kind that rules it out (type 2), a topic of the same
+    family (one whose concepts reach their nearest shared parent, "diabetes") gets both; a
+    topic of another family (hyperglycaemia) is left as it is."""
+    own = frozenset().union(*(t.exact for t in topics))
+    pairs = [(kind, other, _nearest_shared(kind, other)) for kind in own
+             for other in concepts.exclusive_of(kind) if other not in own]
+    if not pairs:
+        return topics
+    found = []
+    for topic in topics:
+        family = [(kind, other) for kind, other, shared in pairs if not shared.isdisjoint(topic.closure)]
+        if family:
+            topic = replace(topic, kinds=frozenset(k for k, _ in family), other_kinds=frozenset(o for _, o in family))
+        found.append(topic)
+    return found
+
+
+def _nearest_shared(kind: str, other: str) -> frozenset[str]:
+    """The most specific concepts above both ``kind`` and ``other`` ("lymphoma" for Hodgkin
+    and non-Hodgkin lymphoma, not "malignancy")."""
+    shared = concepts.ancestors(kind) & concepts.ancestors(other)
+    return frozenset(c for c in shared if not any(c != d and c in concepts.ancestors(d) for d in shared))
+
+
+def _about_other_kind(topic: PatientTopic, trial: "_TrialTopics") -> bool:
+    """The trial names another kind of the topic's disease and none of the patient's."""
+    return (bool(topic.other_kinds) and not topic.other_kinds.isdisjoint(trial.concepts)
+            and topic.kinds.isdisjoint(trial.concepts))
 
 
 def names_topic(trial: TrialSummary) -> bool:
@@ -212,7 +254,7 @@ def relevance(trial: TrialSummary, topics: list[PatientTopic]) -> float:
     prepared = _trial_topics(trial)
     missing = 1.0
     for topic in topics:
-        if _shares_nothing(topic, prepared):
+        if _shares_nothing(topic, prepared) or _about_other_kind(topic, prepared):
             continue  # best is 0: this topic leaves ``missing`` unchanged
         best = 0.0
         for phrase in prepared.phrases:  # heaviest fields first, so a perfect match ends the search

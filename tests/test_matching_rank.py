@@ -202,3 +202,24 @@ def test_candidate_selection_does_not_halve_a_record_naming_no_topic():
     chosen = catalog.select(PATIENT, as_of=AS_OF, statuses=["RECRUITING"], include_healthy_volunteer_trials=False,
                             limit=1)
     assert [t.nct_id for t in chosen.trials] == ["NCT00000042"]
+
+
+def test_a_trial_about_another_kind_of_the_patients_disease_is_not_about_it():
+    """Type 2 diabetes trials for a patient with type 1: every word of "diabetes mellitus,
+    type 2" is the patient's, but it is another disease (the lexicon's exclusive kinds)."""
+    from matching.relevance import patient_topics, relevance
+
+    type1 = PatientProfile(age_years=24, sex="male", conditions=[{"text": "type 1 diabetes mellitus"},
+                                                                  {"text": "diabetes"}, {"text": "hyperglycemia"}])
+    topics = patient_topics(type1)
+    own = trial("NCT00000050", "Islet cells", conditions=("Diabetes Mellitus, Type 1",))
+    other = trial("NCT00000051", "Insulin pump", conditions=("Diabetes Mellitus, Type 2",))
+    both = trial("NCT00000052", "Glucose sensor", conditions=("Diabetes Mellitus, Type 1", "Diabetes Mellitus, Type 2"))
+    family = trial("NCT00000053", "Diabetes education", conditions=("Diabetes Mellitus",))
+    sugar = trial("NCT00000054", "Hyperglycemia in type 2 diabetes", conditions=("Hyperglycemia", "Type 2 Diabetes"))
+    assert relevance(own, topics) == relevance(both, topics) == 1.0
+    assert relevance(other, topics) == 0.0
+    assert relevance(family, topics) > 0.9  # the family names no kind: the patient's may be meant
+    assert relevance(sugar, topics) == 1.0  # hyperglycaemia is the patient's, whatever the kind
+    # a patient who named only the family has no kind to rule out
+    assert relevance(other, patient_topics(PatientProfile(conditions=[{"text": "diabetes"}]))) > 0.8
