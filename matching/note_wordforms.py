@@ -4,6 +4,9 @@ The phrase matchers in ``note_pipeline`` need a note's words as the vocabulary w
 so "ST-segment elevations" missed HPO's "ST segment elevation" and "rashes" missed "rash".
 Here both sides go through the same normalisation, a phrase being the tuple of its words':
 - a hyphen between words is dropped ("ST-segment" = "ST segment");
+- a possessive ending is dropped ("Parkinson's disease" = "Parkinson disease", "Graves'
+  disease" = "Graves disease"): eponyms are written both ways, and the terminologies
+  mostly without it;
 - each word is lowercased, spelled the American way and made singular by the shared
   ``criteria_rules.normalise.normalise_word`` ("elevations" -> "elevation", "anaemia" ->
   "anemia"), plus the "-es" plurals of sibilants it leaves alone ("rashes" -> "rash",
@@ -25,6 +28,7 @@ from criteria_rules.normalise import normalise_word
 T = TypeVar("T")
 _HYPHENS = frozenset({"-", "‐", "‑", "–"})
 _SIBILANT_PLURALS = ("shes", "sses", "xes", "zzes")  # rashes, abscesses, boxes, buzzes
+_POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 
 
 def word_form(word: str) -> str:
@@ -40,11 +44,14 @@ def _is_joining_hyphen(text: str, has_space_before: bool, has_space_after: bool)
 
 
 def _kept_forms(tokens: list) -> list[tuple[str, int]]:
-    """(word form, position) of the tokens, hyphens that join two words left out."""
+    """(word form, position) of the tokens, hyphens that join two words and possessive
+    endings left out."""
     kept = []
     for k, token in enumerate(tokens):
         before = k == 0 or bool(tokens[k - 1].whitespace_)
         if _is_joining_hyphen(token.text, before, bool(token.whitespace_)) and 0 < k < len(tokens) - 1:
+            continue
+        if token.text in _POSSESSIVES and not before:
             continue
         kept.append((word_form(token.text), k))
     return kept

@@ -46,6 +46,22 @@ def test_phrases_match_through_hyphens_and_plurals(note, name):
     assert found.present
 
 
+@pytest.mark.parametrize("note, name", [
+    ("A 57-year old farmer was diagnosed with Parkinson's disease a year ago.", "parkinson disease"),
+    ("She was diagnosed with Hashimoto's thyroiditis.", "hashimoto thyroiditis"),
+    ("She has Graves' disease.", "graves disease"),
+    ("Known Crohn’s disease.", "Crohn disease"),
+])
+def test_eponyms_match_with_a_possessive(note, name):
+    """"Parkinson's disease" is the terminologies' "Parkinson disease": the possessive
+    ending is not a word of the phrase (it split the phrase, and the disease was missed)."""
+    assert condition(read(note), name).present
+
+
+def test_a_relatives_possessive_still_names_the_relative():
+    assert condition(read("Her mother's Parkinson's disease began at 70."), "parkinson disease").family
+
+
 def test_word_forms_keep_negation_and_do_not_invent_phrases():
     result = read("He denies ST-segment elevations. The segment-wise review was normal.")
     assert not condition(result, "ST segment elevation").present
