@@ -29,7 +29,7 @@ import medspacy
 from medspacy.context import ConTextRule
 from spacy.tokens import Span
 
-from matching.note_vocab import CONDITION
+from matching.note_vocab import CONDITION, MEDICATION, PROCEDURE
 
 from matching import note_people
 
@@ -138,8 +138,12 @@ def _added_rules() -> list[ConTextRule]:
         _rule("born", HISTORICAL, pattern=[_lower_in("born", "birth")], direction="BIDIRECTIONAL"),
         # negation
         # "non-" negates the word it prefixes ("non-bloody diarrhea"), not a disease named after
-        # another word: "Non-hodgkins Marginal Zone Lymphoma" is a lymphoma the patient has
-        _rule("non", NEGATED, pattern=[_lower_in("non"), {"ORTH": "-", "OP": "?"}], max_scope=1),
+        # another word: "Non-hodgkins Marginal Zone Lymphoma" is a lymphoma the patient has.
+        # Its own target types (every kind the note marks) keep it from cutting short another
+        # denial's reach (medspaCy limits a cue's scope at the next cue of its category with
+        # the same target types): "denies fever or non-bloody diarrhea" denies the diarrhea.
+        _rule("non", NEGATED, pattern=[_lower_in("non"), {"ORTH": "-", "OP": "?"}], max_scope=1,
+              allowed_types={CONDITION, PROCEDURE, MEDICATION}),
         _rule("never", NEGATED, pattern=[_lower_in("never"), {"ORTH": "-", "OP": "?"}], max_scope=2),
         # "CT abdomen without contrast ... showing a mass": the scan's technique, not a denial
         _rule("without contrast", "PSEUDO_NEGATION", direction="PSEUDO",

@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from matching import note_terms
-from matching.note_wordforms import WordFormMatcher
+from matching.note_wordforms import HYPHENS, WordFormMatcher, phrase_forms
 from matching.note_context import context_rules
 from matching.note_vocab import (CONDITION, MEDICATION, PROCEDURE, Term, Vocabulary,
                                  load_vocabulary)
@@ -102,8 +102,24 @@ class ConceptMarker:
         spans.extend(self._drugs(doc))
         spans.extend(self._procedure_words(doc))
         chosen = filter_spans([s for s in spans if s is not None])
-        doc.ents = [self._with_modifiers(doc, s) for s in chosen]
+        doc.ents = [self._with_modifiers(doc, self._past_denied_word(doc, s)) for s in chosen]
         return doc
+
+    def _past_denied_word(self, doc: Doc, span: Span) -> Span:
+        """"non-bloody diarrhea", "non productive cough": "non" denies the word it prefixes
+        (ConText's "non" cue reaches one word), not the finding named after it; when the
+        rest of the phrase is a finding of its own, the patient has that finding, so the
+        span becomes the rest ("diarrhea"), outside the cue's reach."""
+        if span.label_ != CONDITION or len(span) < 2:
+            return span
+        before = span.start - 1
+        if before > 0 and doc[before].text in HYPHENS and not doc[before - 1].whitespace_:
+            before -= 1
+        if before < 0 or doc[before].lower_ != "non":
+            return span
+        rest = doc[span.start + 1:span.end]
+        term = self.vocab.lower.get(_span_key(rest).lower()) or self.forms.phrases.get(phrase_forms(rest))
+        return self._labelled(rest, term) if term is not None and term.kind == CONDITION else span
 
     @staticmethod
     def _labelled(span: Span, term: Term | None) -> Span | None:

@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from criteria_rules.normalise import normalise_word
 
 T = TypeVar("T")
-_HYPHENS = frozenset({"-", "‐", "‑", "–"})
+HYPHENS = frozenset({"-", "‐", "‑", "–"})
 _SIBILANT_PLURALS = ("shes", "sses", "xes", "zzes")  # rashes, abscesses, boxes, buzzes
 _POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 
@@ -40,7 +40,7 @@ def word_form(word: str) -> str:
 
 
 def _is_joining_hyphen(text: str, has_space_before: bool, has_space_after: bool) -> bool:
-    return text in _HYPHENS and not has_space_before and not has_space_after
+    return text in HYPHENS and not has_space_before and not has_space_after
 
 
 def _kept_forms(tokens: list) -> list[tuple[str, int]]:

@@ -42,8 +42,25 @@ def test_words_that_only_look_like_a_cue(note, condition):
     assert conditions(note)[condition] == CURRENT
 
 
-def test_non_still_denies_the_word_it_prefixes():
-    assert conditions("He has non-bloody diarrhea.")["bloody diarrhea"][0] is False
+@pytest.mark.parametrize("note, finding", [
+    ("He has non-bloody diarrhea.", "diarrhea"),
+    ("She presented with watery, non bloody diarrhea and weakness.", "diarrhea"),
+    ("He has a non-productive cough.", "cough"),
+])
+def test_non_denies_the_word_it_prefixes_not_the_finding(note, finding):
+    """"non-bloody diarrhea" is diarrhea that is not bloody: the patient has diarrhea (it was
+    read as a denied "bloody diarrhea", and the diarrhea was lost)."""
+    found = conditions(note)
+    assert found[finding] == CURRENT
+    assert not any(text.startswith(("bloody", "productive")) for text in found)
+
+
+@pytest.mark.parametrize("note", [
+    "She denies fever, chills, or non-bloody diarrhea.",
+    "She denies non-bloody diarrhea.",
+])
+def test_a_denial_still_reaches_past_non(note):
+    assert conditions(note)["diarrhea"][0] is False
 
 
 def test_found_by_family_is_the_patients_finding():
