@@ -12,7 +12,9 @@ infection" in a tuberculosis trial ...; docs/benchmarks.md, "TREC 2021 ranking")
 The rule. The trial's *subject* is the concepts it is about: its registry conditions and
 MeSH terms, and the conditions its inclusion criteria require (a condition atom not
 under a negation). A patient's own present conditions that name a subject concept (or
-something more specific) are the trial's subject for that patient. A top-level
+something more specific) are the trial's subject for that patient, and so are those that
+name only what these are a kind of ("neoplasm" beside "ductal breast carcinoma": the same
+disease named generally). A top-level
 criterion that rules the patient out (an inclusion not met, an exclusion triggered)
 through the *presence* of a condition (an exclusion's condition, an inclusion's "no
 ...") that the subject satisfies, and that would not rule them out with those subject
@@ -95,10 +97,21 @@ def subject_conditions(trial: TrialSummary, facts: PatientFacts) -> tuple[int, .
     subject = subject_concepts(trial)
     if not subject:
         return ()
-    matched = {id(item) for concept in subject for item in present_matches(concept, own)}
-    if not matched:
+    items = [item for concept in subject for item in present_matches(concept, own)]
+    if not items:
         return ()
+    matched = {id(item) for item in items}
+    # "neoplasm", "cancer" beside "ductal breast carcinoma": the same disease named generally
+    covered = frozenset().union(*(item.closure for item in items))
+    matched.update(id(item) for item in own.present if _names_only(item, covered))
     return tuple(n for n, item in enumerate(facts.conditions) if id(item) in matched)
+
+
+def _names_only(item, covered: frozenset[str]) -> bool:
+    """Whether every concept a patient item names is among ``covered`` (a subject condition
+    and its ancestors): a generic name for that condition, nothing else."""
+    specific = {c for c in item.ids if not c.startswith("term:")}
+    return bool(specific) and specific <= covered
 
 
 def without_conditions(facts: PatientFacts, positions: tuple[int, ...]) -> PatientFacts:

@@ -134,3 +134,26 @@ def test_an_inclusion_the_subject_fails_by_its_timing_still_fails():
     found, verdict, _ = outcomes(trial(text, ("Type 2 Diabetes",)), note)
     assert found["Type 2 diabetes for at least 10 years"] == "not_met"
     assert verdict == "ineligible"
+
+
+GENERIC = ("42-year-old woman. Core biopsy revealed a 1.8 cm infiltrating ductal breast carcinoma. Lumpectomy was "
+           "done. The tumor was HER2-positive.")
+SECOND_CANCER = ("62-year-old woman with ER-positive breast cancer of the right breast, diagnosed in 2023. "
+                 "Treated for lung cancer in 2015.")
+
+
+def test_the_studied_disease_named_generally_is_still_the_studied_disease():
+    """"The tumor" (neoplasm) beside "ductal breast carcinoma" is the same tumour named generally:
+    it does not make "prior history of malignancy" hold when the breast cancer alone does not
+    (TREC 2021 topic 25, NCT00148668)."""
+    profile = profile_of(GENERIC)
+    assert {"neoplasm", "ductal breast carcinoma"} <= {c.text for c in profile.conditions}
+    found, verdict, _ = outcomes(trial(BREAST), GENERIC)
+    assert found["Prior history of malignancy"] == "unknown"
+    assert verdict == "possibly_eligible"
+
+
+def test_another_named_cancer_still_excludes():
+    found, verdict, _ = outcomes(trial(BREAST), SECOND_CANCER)
+    assert found["Prior history of malignancy"] == "met"
+    assert verdict == "ineligible"
