@@ -278,3 +278,28 @@ def test_a_risk_of_recurrence_still_names_the_disease(text):
 def test_a_risk_factor_for_a_disease_is_not_the_disease():
     assert "stroke" not in condition_concepts(exclusion("Known risk factors for stroke"))
     assert "stroke" in condition_concepts(exclusion("History of stroke"))
+
+
+# --- cervical dysplasia and HPV -------------------------------------------------------------
+
+PAP = ("A Pap smear in a 54-year-old woman revealed high grade squamous intraepithelial lesion (HSIL). "
+       "She tested positive for HPV 16.")
+
+
+def test_a_precancerous_cervical_lesion_and_hpv_are_the_patients_conditions():
+    """HSIL (cervical intraepithelial neoplasia) and HPV infection are named for what they are:
+    the note reader found neither, and the compiler read "cervical intraepithelial neoplasia" as
+    a cancer, so a "prior malignancy" rule excluded women with a precancerous lesion."""
+    from matching.note import extract_profile
+    from single_criterion import AS_OF
+
+    named = {c.text for c in extract_profile(PAP, as_of=AS_OF).profile.conditions if c.present}
+    assert {"hsil", "hpv 16"} <= {t.lower() for t in named}
+    assert exclusion_outcome_for_note("Prior malignancy", PAP) == "not_met"
+    assert exclusion_outcome_for_note("History of CIN 2 or worse", PAP) != "not_met"
+    assert exclusion_outcome_for_note("Known HIV or HPV infection", PAP) == "met"
+
+
+def test_an_hpv_test_is_not_the_infection():
+    rules = inclusion("The sample had a valid positive or negative APTIMA HPV Assay result")
+    assert "hpv_infection" not in condition_concepts(rules)
