@@ -170,6 +170,29 @@ def _drop_optional(text: str, found: list[Found]) -> list[Found]:
     return [f for f in found if not any(a <= f.start and f.end <= b for a, b in regions)]
 
 
+# "ALT > 2.5 x ULN, or > 5 x ULN if related to liver metastases", "bilirubin <= 1.5 x ULN (<= 3 x
+# ULN in patients with Gilbert's syndrome)": the clause says which threshold holds for whom.
+_THRESHOLD_CLAUSE = re.compile(
+    r"\b(?:if|when|unless|in\s+(?:the\s+)?(?:presence|case|setting)\s+of|in\s+case\s+of|in|for|with|due\s+to"
+    r"|related\s+to|attributable\s+to|secondary\s+to|because\s+of)\b[^,;.()]{0,80}?"
+    r"\b(?:metasta\w*|mets|involvement|gilbert\w*(?:\s+s)?(?:\s+(?:syndrome|disease))?)", re.I)
+
+
+def _drop_threshold_conditions(text: str, found: list[Found]) -> list[Found]:
+    """A condition named in a clause that picks a lab's threshold ("or > 5 x ULN if related
+    to liver metastases") says for whom the other threshold holds; it is not an alternative
+    to the lab value. Read as one, "liver metastases" alone met an inclusion or triggered an
+    exclusion about transaminases. Such condition atoms, after a lab atom, are dropped (their
+    words stay unread, so the criterion is partial)."""
+    regions = [(m.start(), m.end()) for m in _THRESHOLD_CLAUSE.finditer(text)]
+    if not regions:
+        return found
+    labs = [f.start for f in found if f.atom.type == "lab"]
+    return [f for f in found if not (
+        f.atom.type == "condition"
+        and any(a <= f.start and f.end <= b and any(start < a for start in labs) for a, b in regions))]
+
+
 _DEFINITION = re.compile(r"\b(?:defined|characteri[sz]ed|diagnosed)\s+(?:by|as)\b[^.;]*", re.I)
 
 
@@ -285,7 +308,8 @@ def _compile_criterion(p: _Pending, doc) -> None:
         covered.append((f.start, f.end))
         covered.extend(f.covers)
     covered.extend((m.start(), m.end()) for m in _OPTIONAL.finditer(text))  # (words that do not matter)
-    found = _dedupe(_drop_restatements(text, _drop_examples(text, _drop_optional(text, found))))
+    found = _dedupe(_drop_restatements(text, _drop_examples(text, _drop_threshold_conditions(
+        text, _drop_optional(text, found)))))
     found += implied_subgroup(c.kind, found)
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]

@@ -303,3 +303,23 @@ def test_a_precancerous_cervical_lesion_and_hpv_are_the_patients_conditions():
 def test_an_hpv_test_is_not_the_infection():
     rules = inclusion("The sample had a valid positive or negative APTIMA HPV Assay result")
     assert "hpv_infection" not in condition_concepts(rules)
+
+
+# --- a lab threshold chosen by a condition ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "ALT or AST greater than 2.5 x ULN, or greater than 5.0 x ULN if judged by the investigator to be related to "
+    "liver metastases.",
+    "Bilirubin > 1.5 x ULN, or > 3 x ULN in the presence of Gilbert's syndrome",
+])
+def test_the_condition_that_picks_a_labs_threshold_is_not_an_alternative(text):
+    """Read as "lab or liver metastases", a patient with metastases was excluded whatever the
+    lab (TREC 2021 topic 11, NCT00537095)."""
+    rules = exclusion(text)
+    assert atom_types(rules) == {"lab"}
+    metastatic = WOMAN.model_copy(update={"conditions": [Condition(text="metastatic thyroid cancer", status="active")]})
+    assert outcome(rules, metastatic) != "met"
+
+
+def test_a_condition_beside_a_lab_is_still_read():
+    assert atom_types(exclusion("Brain metastases or ALT > 3 x ULN")) == {"condition", "lab"}
