@@ -295,3 +295,21 @@ def test_empty_and_invalid_notes():
 def test_deterministic():
     note = "A 45-year-old man with h/o HTN, on lisinopril 10 mg daily, Cr 1.2."
     assert read(note).model_dump() == read(note).model_dump()
+
+
+@pytest.mark.parametrize("note, name, concept", [
+    ("The patient is a 35-year-old woman with myasthenia gravis, class IIa.", "myasthenia gravis", "myasthenia_gravis"),
+    ("34 year old woman with Marfan's syndrome and mitral valve prolapse.", "marfan syndrome", "marfan_syndrome"),
+    ("A 75 yo M w/ metastatic papillary thyroid cancer s/p XRT.", "thyroid cancer", "thyroid_cancer"),
+    ("History of renal cell carcinoma, status post nephrectomy.", "renal cell carcinoma", "kidney_cancer"),
+    ("Urothelial carcinoma of the bladder diagnosed last year.", "urothelial carcinoma", "bladder_cancer"),
+])
+def test_a_notes_main_diagnosis_is_a_lexicon_concept(note, name, concept):
+    """Diseases the phenotype ontology does not list (myasthenia gravis, Marfan syndrome) and
+    cancers by site (thyroid, kidney, bladder; before, just "cancer") are read from a note as
+    the concepts criteria compile to."""
+    from matching import concepts
+
+    found = condition(read(note), name)
+    assert found.present
+    assert concept in concepts.closure(concepts.resolve(found.text))
