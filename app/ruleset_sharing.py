@@ -49,6 +49,14 @@ class SharedFieldNames(set):
 _FIELD_SETS: dict[frozenset, SharedFieldNames] = {}
 
 
+def _one_per(table: dict, key, make):
+    """The shared object for ``key`` in ``table``, made by ``make(key)`` the first time."""
+    found = table.get(key)
+    if found is None:
+        found = table.setdefault(key, make(key))
+    return found
+
+
 class SharedList(list):
     """A list shared by many models (equal string lists, empty lists); refuses to change."""
 
@@ -80,18 +88,11 @@ def _shared_list(items: list) -> list:
     if not all(isinstance(item, str) for item in items):
         return items
     key = tuple(sys.intern(item) if len(item) <= INTERNED_UP_TO else item for item in items)
-    found = _LISTS.get(key)
-    if found is None:
-        found = _LISTS.setdefault(key, SharedList(key))
-    return found
+    return _one_per(_LISTS, key, SharedList)
 
 
 def _shared_field_names(names: set) -> SharedFieldNames:
-    key = frozenset(names)
-    found = _FIELD_SETS.get(key)
-    if found is None:
-        found = _FIELD_SETS.setdefault(key, SharedFieldNames(key))
-    return found
+    return _one_per(_FIELD_SETS, frozenset(names), SharedFieldNames)
 
 
 def _compact(value):

@@ -29,6 +29,7 @@ from typing import Callable
 
 from pydantic import BaseModel
 
+from criteria_rules.atoms.concepts import spread_stage
 from criteria_rules.ir import Window
 from matching import concepts
 from matching.derived_conditions import derive_conditions
@@ -394,15 +395,12 @@ def _stage_fits(wanted: str, have: str | None) -> Truth:
     return False if not (have_set & wanted_set) else None
 
 
-_SPREAD = re.compile(r"\bmetasta(?:tic|ses|sis|sized|sised)\b", re.I)
-
-
 def _stage_of(cond: Condition) -> str | None:
     """A condition's stage; a cancer named as spread ("liver metastases", "metastatic
     thyroid cancer") without one is stage IV, as the compiler reads such words in criteria."""
     if cond.stage:
         return cond.stage
-    return "IV" if cond.text and _SPREAD.search(cond.text) else None
+    return spread_stage(cond.text) if cond.text else None
 
 
 def _condition(atom, facts: PatientFacts) -> AtomFinding:
@@ -464,12 +462,13 @@ def _judge_condition(atom, item: _Item, as_of: dt.date, name: str) -> AtomFindin
     if atom.status == "active" and cond.status == "history":
         return _found(atom, False, f"{said}, in the past rather than now.")
     if atom.stage:
-        fits = _stage_fits(atom.stage, _stage_of(cond))
+        stage = _stage_of(cond)
+        fits = _stage_fits(atom.stage, stage)
         if fits is None:
             return _unknown(atom, f"{said}; we do not know if its stage is {atom.stage}.",
                             question_id_for_atom(atom))
         if not fits:
-            return _found(atom, False, f"{said}, stage {_stage_of(cond)}, not stage {atom.stage}.")
+            return _found(atom, False, f"{said}, stage {stage}, not stage {atom.stage}.")
     in_time = in_window(cond.onset, atom.window, as_of)
     if in_time is None:
         return _unknown(atom, f"{said}; we do not know when it started{_window_words(atom.window)}.")

@@ -85,7 +85,11 @@ _subject_sets = SharedValues()  # trials of one disease share one set
 
 def subject_concepts(trial: TrialSummary) -> frozenset[str]:
     """:func:`subject_concepts_of`, once per trial object (matching.trial.derived_once)."""
-    return derived_once(trial, "subject", lambda t: _subject_sets(subject_concepts_of(t)))
+    return derived_once(trial, "subject", _shared_subject_concepts)
+
+
+def _shared_subject_concepts(trial: TrialSummary) -> frozenset[str]:
+    return _subject_sets(subject_concepts_of(trial))
 
 
 def subject_conditions(trial: TrialSummary, facts: PatientFacts) -> tuple[int, ...]:

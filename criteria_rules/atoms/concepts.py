@@ -57,10 +57,15 @@ def _status(ctx: CriterionContext, m: Mention) -> str:
     return "any"
 
 
-# "metastases", "metastatic breast cancer", "metastatic disease": a cancer spread to distant
-# organs, i.e. stage IV; read so, a cancer of unknown or earlier stage does not meet it.
 _SPREAD_WORDS = re.compile(r"\bmetasta(?:tic|ses|sis|sized|sised)\b", re.I)
-_SPREAD_STAGE = "IV"
+
+
+def spread_stage(words: str) -> str | None:
+    """"IV" when the words name a cancer as spread ("metastases", "metastatic breast cancer",
+    "metastatic disease": spread to distant organs), else None. Criteria are compiled so (a
+    cancer of unknown or earlier stage does not meet them) and the matcher reads a patient's
+    cancer so (``matching.facts``): one reading for both sides."""
+    return "IV" if _SPREAD_WORDS.search(words) else None
 
 
 def _stage(ctx: CriterionContext, m: Mention) -> tuple[str, tuple[int, int]] | None:
@@ -68,9 +73,8 @@ def _stage(ctx: CriterionContext, m: Mention) -> tuple[str, tuple[int, int]] | N
     for s in _STAGE.finditer(ctx.text[window_start : m.end + 40]):
         stage = re.sub(r"\s*(?:to|through|–|and|or|/)\s*", "-", s.group("stage").upper().strip(), flags=re.I)
         return re.sub(r"\s+", "", stage), (window_start + s.start(), window_start + s.end())
-    if terminology.is_a(m.concept_id, "malignancy") and _SPREAD_WORDS.search(ctx.text[m.start : m.end]):
-        return _SPREAD_STAGE, (m.start, m.end)
-    return None
+    spread = spread_stage(ctx.text[m.start : m.end]) if terminology.is_a(m.concept_id, "malignancy") else None
+    return (spread, (m.start, m.end)) if spread else None
 
 
 def _dose(ctx: CriterionContext, m: Mention) -> tuple[dict, int] | None:
