@@ -1,7 +1,8 @@
-"""The per-worker trial catalog: every stored trial as a ``TrialSummary`` with its parsed
-RuleSet, plus the candidate index, held in memory and reloaded when the trials change.
+"""The per-worker trial catalog: every stored trial as a ``TrialSummary`` with its RuleSet
+(packed: ``matching.packed_rules``) and what matching derives from it (plans, subject,
+topics, terms), plus the candidate index, held in memory and reloaded when the trials change.
 
-Parsing RuleSets and building the index is done once per data version, not per request;
+Reading RuleSets and building the index is done once per data version, not per request;
 a reload re-reads only the trials whose row or rules changed (by their timestamps).
 A worker learns that another process imported or recompiled trials from the
 ``catalog_state`` version (``app.catalog_version``), bumped in the writer's transaction;
@@ -29,10 +30,10 @@ from app.catalog_version import read_catalog_version
 from app.models import Trial, TrialRules
 from app.repository import trial_summary
 from app.rules import rules_key
-from app.ruleset_sharing import compact_ruleset
 from criteria_rules.ir import RuleSet
 from matching.engine import prepare_trials
 from matching.index import CandidateIndex
+from matching.packed_rules import PackedRules
 from matching.trial import TrialSummary
 
 
@@ -52,9 +53,10 @@ class CatalogSnapshot:
     index: CandidateIndex
     by_id: dict[str, TrialSummary] = field(repr=False)
     stamps: dict[str, Stamp] = field(default_factory=dict, repr=False)
-    # the parsed RuleSet of each (compiler version, input hash) the trials use: a reload
-    # reuses these objects instead of parsing a second copy while both snapshots are alive
-    rulesets: dict[RulesKey, RuleSet] = field(default_factory=dict, repr=False)
+    # the packed RuleSet of each (compiler version, input hash) the trials use: a reload
+    # reuses these objects (and so their plans) instead of a second copy while both
+    # snapshots are alive
+    rulesets: dict[RulesKey, PackedRules] = field(default_factory=dict, repr=False)
 
     @property
     def trials(self) -> Sequence[TrialSummary]:
@@ -66,14 +68,15 @@ class CatalogSnapshot:
 
 def build_snapshot(trials: Sequence[TrialSummary], version: int = 0,
                    stamps: dict[str, Stamp] | None = None,
-                   rulesets: dict[RulesKey, RuleSet] | None = None) -> CatalogSnapshot:
+                   rulesets: dict[RulesKey, PackedRules] | None = None) -> CatalogSnapshot:
+    prepare_trials(trials)  # no request pays for a trial's plans (matching.engine), nor the index
     index = CandidateIndex(trials)
-    prepare_trials(index.trials)  # no request pays for a trial's plans (matching.engine)
     return CatalogSnapshot(version=version, index=index, by_id={t.nct_id: t for t in index.trials},
                            stamps=stamps or {}, rulesets=rulesets_in_use(rulesets or {}, index.trials))
 
 
-def rulesets_in_use(rulesets: dict[RulesKey, RuleSet], trials: Sequence[TrialSummary]) -> dict[RulesKey, RuleSet]:
+def rulesets_in_use(rulesets: dict[RulesKey, PackedRules],
+                    trials: Sequence[TrialSummary]) -> dict[RulesKey, PackedRules]:
     """The entries of ``rulesets`` some trial points to (a RuleSet no trial uses any more
     is not kept alive by the next reload's table)."""
     used = {id(trial.rules) for trial in trials if trial.rules is not None}
@@ -88,17 +91,17 @@ def read_stamps(session: Session) -> dict[str, Stamp]:
 
 
 def load_summaries(session: Session, ids: Sequence[str],
-                   shared_rules: dict[RulesKey, RuleSet] | None = None) -> list[TrialSummary]:
+                   shared_rules: dict[RulesKey, PackedRules] | None = None) -> list[TrialSummary]:
     """TrialSummary of the given trials, without reading the raw registry records.
 
     Read in chunks, so only one chunk's rows are in memory at a time. A RuleSet depends
     only on (compiler version, input hash), and registries repeat texts, so the JSON of
-    each distinct RuleSet is fetched and parsed once per load, straight from its text;
-    the other trials with that input point to the same object (``app.rules.ruleset_of``).
-    ``shared_rules`` (key -> RuleSet, e.g. the previous snapshot's) is reused and filled in.
+    each distinct RuleSet is fetched and packed once per load, straight from its text;
+    the other trials with that input point to the same object (``app.rules.packed_rules_of``).
+    ``shared_rules`` (key -> PackedRules, e.g. the previous snapshot's) is reused and filled in.
     """
     summaries = []
-    shared_rules = {} if shared_rules is None else shared_rules  # one parsed RuleSet per distinct input
+    shared_rules = {} if shared_rules is None else shared_rules  # one PackedRules per distinct input
     for start in range(0, len(ids), LOAD_CHUNK):
         statement = (
             select(Trial)
@@ -107,14 +110,14 @@ def load_summaries(session: Session, ids: Sequence[str],
                      selectinload(Trial.rules).defer(TrialRules.ruleset))
         )
         trials = list(session.scalars(statement))
-        parse_new_rulesets(session, trials, shared_rules)
+        pack_new_rulesets(session, trials, shared_rules)
         summaries.extend(trial_summary(trial, shared_rules) for trial in trials)
     return summaries
 
 
-def parse_new_rulesets(session: Session, trials: Sequence[Trial], shared_rules: dict) -> None:
-    """Parse into ``shared_rules`` the RuleSets of ``trials`` whose input is not there yet,
-    one per distinct input, from the stored JSON text, compacted for sharing."""
+def pack_new_rulesets(session: Session, trials: Sequence[Trial], shared_rules: dict) -> None:
+    """Pack into ``shared_rules`` the RuleSets of ``trials`` whose input is not there yet,
+    one per distinct input, from the stored JSON text (parsed once, to check it)."""
     wanted: dict[tuple[str, str], str] = {}
     for trial in trials:
         if trial.rules is not None:
@@ -128,7 +131,7 @@ def parse_new_rulesets(session: Session, trials: Sequence[Trial], shared_rules: 
         select(TrialRules.nct_id, cast(TrialRules.ruleset, Text)).where(TrialRules.nct_id.in_(list(by_trial)))
     )
     for nct_id, text in rows:
-        shared_rules[by_trial[nct_id]] = compact_ruleset(RuleSet.model_validate_json(text))
+        shared_rules[by_trial[nct_id]] = PackedRules.pack(RuleSet.model_validate_json(text), text)
 
 
 def load_snapshot(session: Session, previous: CatalogSnapshot | None = None) -> CatalogSnapshot:
@@ -149,9 +152,9 @@ def load_snapshot(session: Session, previous: CatalogSnapshot | None = None) -> 
         else:
             changed.append(nct_id)
     # Changed trials whose rules did not change (a registry update of the record, or a
-    # recompile that gave the same input and version) get the previous snapshot's RuleSet
-    # objects: during a reload both snapshots are alive, and two copies of every RuleSet
-    # would be most of the peak.
+    # recompile that gave the same input and version) get the previous snapshot's packed
+    # RuleSets, and so its plans: during a reload both snapshots are alive, and two copies
+    # of every plan would be most of the peak.
     shared = dict(previous.rulesets) if previous is not None else {}
     loaded = load_summaries(session, sorted(changed), shared)
     fresh = {t.nct_id for t in loaded}

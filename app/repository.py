@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.models import Site, Trial
-from app.rules import ruleset_of
+from app.rules import packed_rules_of, ruleset_of
 from matching.trial import Site as SiteSummary
 from matching.trial import TrialSummary
 
@@ -114,6 +114,8 @@ def trial_url(nct_id: str) -> str:
 
 
 def trial_summary(trial: Trial, shared_rules: dict | None = None) -> TrialSummary:
+    """The trial as matching reads it; with ``shared_rules`` (a catalog's table, filled
+    in), its rules packed and shared by input (``app.rules.packed_rules_of``), else parsed."""
     return TrialSummary(
         nct_id=trial.nct_id,
         brief_title=trial.brief_title,
@@ -130,7 +132,7 @@ def trial_summary(trial: Trial, shared_rules: dict | None = None) -> TrialSummar
         sex=shared_text(trial.sex),
         healthy_volunteers=trial.healthy_volunteers,
         sites=tuple(site_summary(site) for site in trial.sites),
-        rules=ruleset_of(trial, shared_rules),
+        rules=ruleset_of(trial) if shared_rules is None else packed_rules_of(trial, shared_rules),
         brief_summary=trial.brief_summary,
         url=trial_url(trial.nct_id),
     )

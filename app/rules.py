@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Trial, TrialRules, utcnow
 from criteria_rules.ir import RuleSet, TrialFacts
+from matching.packed_rules import PackedRules
 
 log = logging.getLogger(__name__)
 
@@ -167,23 +168,25 @@ def rules_key(rules: TrialRules) -> tuple[str, str]:
     return (rules.compiler_version, rules.source_sha256)
 
 
-def ruleset_of(trial: Trial, shared: dict[tuple[str, str], RuleSet] | None = None) -> RuleSet | None:
-    """The trial's parsed RuleSet.
+def ruleset_of(trial: Trial) -> RuleSet | None:
+    """The trial's parsed RuleSet."""
+    if trial.rules is None:
+        return None
+    return RuleSet.model_validate(trial.rules.ruleset)
 
-    With ``shared``, trials whose compiler input and compiler version are identical get
-    the very same RuleSet object: a RuleSet depends only on those two, and registries
-    repeat texts often (about one trial in ten in a 10k corpus), so a worker holding the
-    catalog parses and keeps each distinct RuleSet once. Callers must treat RuleSets as
-    read-only.
+
+def packed_rules_of(trial: Trial, shared: dict[tuple[str, str], PackedRules]) -> PackedRules | None:
+    """The trial's RuleSet packed for a catalog (``matching.packed_rules``).
+
+    Trials whose compiler input and compiler version are identical get the very same
+    object: a RuleSet depends only on those two, and registries repeat texts (about one
+    trial in ten in a 10k corpus), so a worker holding the catalog keeps each distinct
+    RuleSet once, and plans it once (``matching.outcomes.plan_rules``).
     """
     if trial.rules is None:
         return None
-    if shared is None:
-        return RuleSet.model_validate(trial.rules.ruleset)
     key = rules_key(trial.rules)
-    ruleset = shared.get(key)
-    if ruleset is None:
-        from app.ruleset_sharing import compact_ruleset
-
-        ruleset = shared[key] = compact_ruleset(RuleSet.model_validate(trial.rules.ruleset))
-    return ruleset
+    packed = shared.get(key)
+    if packed is None:
+        packed = shared[key] = PackedRules.pack(RuleSet.model_validate(trial.rules.ruleset))
+    return packed

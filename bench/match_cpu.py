@@ -114,6 +114,7 @@ def run_one(snapshot, prepared: Prepared, candidate_limit: int):
 def load_snapshot(work_dir: Path, size: int, workers: int):
     from app.catalog import build_snapshot
     from criteria_rules.ir import RuleSet
+    from matching.packed_rules import PackedRules
 
     corpus = work_dir / "corpus-10000-seed0.jsonl" if size <= 10000 else None
     if corpus is None or not corpus.is_file():
@@ -128,7 +129,9 @@ def load_snapshot(work_dir: Path, size: int, workers: int):
     cache = work_dir / f"rulesets-{compiler_fingerprint()}.tsv"
     compiled, _, compiled_now = compiled_rules(inputs, cache, workers,
                                                log=lambda m: print(m, file=sys.stderr))
-    rulesets = {digest: RuleSet.model_validate_json(compiled[digest]) for digest in inputs}
+    # one packed RuleSet per distinct input, as the catalog holds them (app.catalog.pack_new_rulesets)
+    rulesets = {digest: PackedRules.pack(RuleSet.model_validate_json(compiled[digest]), compiled[digest])
+                for digest in inputs}
     trials = [summary_of(study, rulesets[input_digest(study)]) for study in studies]
     snapshot = build_snapshot(trials)
     del trials, rulesets, compiled

@@ -396,11 +396,11 @@ def rss_mib() -> tuple[float, float]:
 
 def memory_probe(corpus: Path, cache: Path, size: int, mode: str) -> dict:
     """Hold ``size`` trials as a worker's catalog does; report RSS. ``mode``: ``per-trial``
-    (one RuleSet parsed per trial, as the catalog loads them today) or ``shared`` (one
-    RuleSet per distinct input)."""
+    (one RuleSet parsed per trial, as the catalog once held them) or ``shared`` (one
+    packed RuleSet per distinct input, as the catalog holds them)."""
     from app.catalog import build_snapshot
-    from app.ruleset_sharing import compact_ruleset
     from criteria_rules.ir import RuleSet
+    from matching.packed_rules import PackedRules
 
     requests = prepared_requests(request_bodies())
     gc.collect()
@@ -410,15 +410,16 @@ def memory_probe(corpus: Path, cache: Path, size: int, mode: str) -> dict:
         for line in handle:
             digest, payload = line.rstrip("\n").split("\t", 1)
             payloads[digest] = payload
-    shared: dict[str, RuleSet] = {}
+    shared: dict[str, PackedRules] = {}
     trials = []
     cpu_started = time.process_time()  # the catalog's work: RuleSets, summaries, index (corpus parsing too)
     for study in iter_studies(corpus, size):
         digest = input_digest(study)
         if mode == "shared":
             rules = shared.get(digest)
-            if rules is None:  # as the catalog parses them (app.catalog.parse_new_rulesets)
-                rules = shared[digest] = compact_ruleset(RuleSet.model_validate_json(payloads[digest]))
+            if rules is None:  # as the catalog packs them (app.catalog.pack_new_rulesets)
+                payload = payloads[digest]
+                rules = shared[digest] = PackedRules.pack(RuleSet.model_validate_json(payload), payload)
         else:
             rules = RuleSet.model_validate(json.loads(payloads[digest]))  # as ruleset_of does with the JSON column
         trials.append(summary_of(study, rules))

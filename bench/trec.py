@@ -183,7 +183,10 @@ class Ranked:
 def _criterion_index(trial) -> dict:
     from criteria_rules.ir import iter_criteria
 
-    return {c.id: c for c in iter_criteria(trial.rules.criteria)} if trial.rules is not None else {}
+    from matching.packed_rules import rules_of
+
+    rules = rules_of(trial)
+    return {c.id: c for c in iter_criteria(rules.criteria)} if rules is not None else {}
 
 
 def _blocking_types(match, trial) -> list[str]:

@@ -59,6 +59,7 @@ from matching.profile import PatientProfile
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
 from matching.results import CriteriaSummary, CriterionResult, TrialResult, constructed
+from matching.packed_rules import has_criteria, rules_of
 from matching.trial import TrialSummary
 
 MAX_QUOTE = 300
@@ -131,10 +132,11 @@ def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluat
     evaluation.judge = _atom_judge(facts, evaluation)
     outcomes = [_evaluate_criterion(c, trial.nct_id, facts, evaluation, registry=True)
                 for c in registry_criteria(trial, facts.profile)]
-    if trial.rules is not None:
+    rules = rules_of(trial)
+    if rules is not None:
         subject = trial_subject.Subject(trial, facts)
         outcomes += [_on_subject(_evaluate_criterion(c, trial.nct_id, facts, evaluation), c, trial.nct_id, facts,
-                                 subject) for c in trial.rules.criteria]
+                                 subject) for c in rules.criteria]
     evaluation.criteria = outcomes
     evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria(trial))
     evaluation.summary = summarise(outcomes)
@@ -162,7 +164,7 @@ def _on_subject(result: CriterionOutcome, criterion: Criterion, nct_id: str, fac
 
 
 def has_text_criteria(trial: TrialSummary) -> bool:
-    return bool(trial.rules and trial.rules.criteria)
+    return has_criteria(trial)
 
 
 # --- registry facts as criteria ----------------------------------------------------------------------
@@ -180,7 +182,8 @@ def _age_words(low: float | None, high: float | None) -> str:
 
 def registry_limits(trial: TrialSummary, profile: PatientProfile) -> tuple[float | None, float | None, str | None, bool]:
     """(min age, max age, sex, patients only): the registry fields that make criteria."""
-    facts = trial.rules.facts if trial.rules is not None else None
+    rules = rules_of(trial)
+    facts = rules.facts if rules is not None else None
     low = trial.min_age_years if trial.min_age_years is not None else (facts.min_age_years if facts else None)
     high = trial.max_age_years if trial.max_age_years is not None else (facts.max_age_years if facts else None)
     sex = (trial.sex or "ALL").lower()

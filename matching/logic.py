@@ -20,6 +20,10 @@ Truth = bool | None
 
 F = TypeVar("F")
 
+# Expressions compiled for judging (matching.outcomes.compile_expr), as nested tuples:
+# (EXPR_ATOM, number, atom) | (EXPR_NOT, node) | (EXPR_ALL, nodes) | (EXPR_ANY, nodes)
+EXPR_ATOM, EXPR_NOT, EXPR_ALL, EXPR_ANY = 0, 1, 2, 3
+
 
 def not3(value: Truth) -> Truth:
     return None if value is None else not value

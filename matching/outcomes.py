@@ -11,8 +11,8 @@ The semantics are those of :mod:`matching.evaluate` (its module docs), step for 
 summary on every trial and profile of the test suite.
 
 Speed comes from a *plan* per rule set, built once (trials stay in memory in a worker):
-each criterion's expression as nested tuples over atoms numbered by meaning
-(:func:`matching.facts.atom_number`), so a request evaluates a tree of small tuples and
+each criterion's expression as nested tuples over atoms numbered by meaning, one atom
+object per meaning (:func:`matching.facts.canonical_atom`), so a request evaluates a tree of small tuples and
 looks findings up by int instead of walking pydantic models and hashing atom keys.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import sys
 import threading
 import weakref
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ from functools import lru_cache
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
-from matching.facts import PatientFacts, atom_number, evaluate_atom
-from matching.logic import Truth, and3, or3
+from matching.facts import PatientFacts, canonical_atom, evaluate_atom
+from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, or3
+from matching.packed_rules import PackedRules, has_criteria
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.shared_values import SharedValues
@@ -37,8 +39,8 @@ from matching.trial import TrialSummary, derived_once
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
-# Compiled expression nodes: (_ATOM, number, atom) | (_NOT, node) | (_ALL, nodes) | (_ANY, nodes)
-_ATOM, _NOT, _ALL, _ANY = 0, 1, 2, 3
+# Compiled expression nodes (matching.logic): (_ATOM, number, atom) | (_NOT, node) | (_ALL, nodes) | (_ANY, nodes)
+_ATOM, _NOT, _ALL, _ANY = EXPR_ATOM, EXPR_NOT, EXPR_ALL, EXPR_ANY
 
 # How a criterion's own outcome is reached (before the silence / unread rules of _decide):
 # nothing understood (unknown), one atom and nothing else (its value), or the general walk.
@@ -93,12 +95,18 @@ class TrialOutcome:
 
 def compile_expr(expr) -> tuple:
     if isinstance(expr, AtomNode):
-        return (_ATOM, atom_number(expr.atom), expr.atom)
+        return (_ATOM, *canonical_atom(expr.atom))
     if isinstance(expr, Not):
         return (_NOT, compile_expr(expr.arg))
     if isinstance(expr, (All, AnyOf)):
         return (_ALL if isinstance(expr, All) else _ANY, tuple(compile_expr(arg) for arg in expr.args))
     raise TypeError(f"not an expression node: {type(expr).__name__}")
+
+
+def _canonical_pairs(pairs: tuple) -> tuple:
+    """Sign pairs over the plan's own atom objects (``_value_covering`` finds them by id)."""
+    return tuple((canonical_atom(lab)[1], tuple(canonical_atom(c)[1] for c in conditions))
+                 for lab, conditions in pairs)
 
 
 def _expr_atoms(node: tuple | None) -> list[tuple[int, object]]:
@@ -153,6 +161,8 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     # an unread exclusion's outcome may depend on its words (matching.record_mentions)
     unread = criterion.text if not inclusion and criterion.status in UNREAD else None
     narrowing = unread_qualifiers.narrowing_phrases(criterion)
+    if narrowing:  # over the plan's expression, which holds one atom object per meaning
+        narrowing = dataclasses.replace(narrowing, expr=expr)
     # (the narrowing follows from the unread text, part of the shape: an exclusion's always,
     # an inclusion's when it has a narrowing)
     words = unread if unread is not None or narrowing is None else criterion.text
@@ -166,7 +176,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         form = _FORM_GENERAL
     else:
         form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
-    sign_pairs = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
+    sign_pairs = _canonical_pairs(sign_alternatives.covered_measurements(criterion.expr)) if evaluated else ()
     atoms = ()
     if form == _FORM_GENERAL and not children and expr is not None and not sign_pairs:
         # (a sign pair can settle a criterion whose atoms are all unknown: no shortcut)
@@ -174,25 +184,28 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         for number, atom in _expr_atoms(applies_if) + _expr_atoms(expr):
             first.setdefault(number, atom)
         atoms = tuple(first.items())
-    return CriterionPlan(criterion.id, shape, inclusion, expr, applies_if, children, combine_any, unread,
+    # (ids repeat across RuleSets: "inc-1", "exc-3"; a catalog holds one per criterion)
+    return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
                          sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms)
 
 
 # Plans of each RuleSet's criteria, shared by the trials that share the RuleSet (one per
-# distinct eligibility text: app.rules.ruleset_of). Held weakly: an entry leaves with its
-# RuleSet, so a catalog reload that drops a text drops its plans too. RuleSets are treated
+# distinct eligibility text: app.rules.ruleset_of), by the object the trials hold: the
+# RuleSet or its PackedRules (matching.packed_rules). Held weakly: an entry leaves with that
+# object, so a catalog reload that drops a text drops its plans too. RuleSets are treated
 # as immutable once matched, as everywhere in matching.
 _PLANS: dict[int, tuple[weakref.ref, tuple[CriterionPlan, ...]]] = {}
 
 
-def plan_rules(rules: RuleSet) -> tuple[CriterionPlan, ...]:
-    """The plans of ``rules``' top-level criteria, worked out once per RuleSet object."""
+def plan_rules(rules: RuleSet | PackedRules) -> tuple[CriterionPlan, ...]:
+    """The plans of ``rules``' top-level criteria, worked out once per object."""
     key = id(rules)
     cached = _PLANS.get(key)
     if cached is not None and cached[0]() is rules:
         return cached[1]
-    plans = tuple(plan_criterion(c) for c in rules.criteria)
+    parsed = rules.load() if isinstance(rules, PackedRules) else rules
+    plans = tuple(plan_criterion(c) for c in parsed.criteria)
     with _planning:
         # (the callback runs as the RuleSet is freed, before its id can be reused)
         _PLANS[key] = (weakref.ref(rules, lambda _, key=key: _PLANS.pop(key, None)), plans)
@@ -411,7 +424,7 @@ def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]
 def _plan_trial(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     # registry_limits depends on the profile only through ``healthy_volunteer``
     limits = _limits((registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER)))
-    text = plan_rules(trial.rules) if trial.rules is not None and trial.rules.criteria else ()
+    text = plan_rules(trial.rules) if has_criteria(trial) else ()
     return limits, text
 
 

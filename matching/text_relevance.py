@@ -27,6 +27,7 @@ from rank_bm25 import BM25Okapi
 
 from matching.note_diagnoses import GENERIC_HEADS, affirmed_text, diagnosis_phrases
 from matching.profile import PatientProfile
+from matching.packed_rules import rules_of
 from matching.trial import TrialSummary, derived_once
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
@@ -69,8 +70,9 @@ def trial_text(trial: TrialSummary, eligibility_text: str | None = None) -> str:
 
     ``eligibility_text`` defaults to the compiled criteria's own texts.
     """
-    if eligibility_text is None and trial.rules is not None:
-        eligibility_text = "\n".join(c.text for c in trial.rules.criteria)
+    rules = rules_of(trial) if eligibility_text is None else None
+    if rules is not None:
+        eligibility_text = "\n".join(c.text for c in rules.criteria)
     parts = [trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *trial.mesh_terms,
              eligibility_text or ""]
     return "\n".join(p for p in parts if p)
@@ -135,8 +137,9 @@ def eligibility_texts(trial: TrialSummary) -> tuple[str, str]:
     """(inclusion side, exclusion side) of a trial: the topic fields go with the inclusions."""
     inclusion = [trial.brief_title, trial.official_title, *trial.conditions, *trial.keywords, *trial.mesh_terms]
     exclusion: list[str] = []
-    if trial.rules is not None:
-        stack = list(trial.rules.criteria)
+    rules = rules_of(trial)
+    if rules is not None:
+        stack = list(rules.criteria)
         while stack:
             criterion = stack.pop()
             (inclusion if criterion.kind == "inclusion" else exclusion).append(criterion.text)
@@ -249,6 +252,11 @@ def _term_id(term: str) -> int:
                 found = _TERM_IDS[term] = len(_TERMS)
                 _TERMS.append(term)
     return found
+
+
+def prepare_terms(trial: TrialSummary) -> None:
+    """Count the trial's terms now (``matching.engine.prepare_trials``)."""
+    _inclusion_terms(trial)
 
 
 def _inclusion_terms(trial: TrialSummary) -> np.ndarray:

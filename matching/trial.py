@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from criteria_rules.ir import RuleSet
+from matching.packed_rules import PackedRules
 
 T = TypeVar("T")
 
@@ -47,7 +48,7 @@ class TrialSummary:
     sex: str = "ALL"  # ALL | FEMALE | MALE
     healthy_volunteers: bool | None = None
     sites: tuple[Site, ...] = ()
-    rules: RuleSet | None = None
+    rules: RuleSet | PackedRules | None = None  # packed in a catalog: matching.packed_rules.rules_of
     brief_summary: str = ""
     url: str = field(default="")
     # What matching works out of this trial once and reads on every request (outcome

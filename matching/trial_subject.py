@@ -40,6 +40,7 @@ from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching import concepts
 from matching.facts import PatientFacts, concept_matches, present_matches
 from matching.shared_values import SharedValues
+from matching.packed_rules import rules_of
 from matching.trial import TrialSummary, derived_once
 
 NOTE = ("(Not settled: it rules you out only through {name}, the condition this trial studies, so it "
@@ -75,8 +76,9 @@ def subject_concepts_of(trial: TrialSummary) -> frozenset[str]:
     for name in (*trial.conditions, *trial.mesh_terms):
         if name and name.strip():
             found.update(concepts.resolve(name))
-    if trial.rules is not None:
-        found.update(_inclusion_requirements(trial.rules.criteria))
+    rules = rules_of(trial)
+    if rules is not None:
+        found.update(_inclusion_requirements(rules.criteria))
     return frozenset(found)
 
 

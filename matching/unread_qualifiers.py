@@ -34,13 +34,14 @@ triggered (the phrase is an alternative, not a qualifier).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching import record_mentions
 from matching.facts import evaluate_atom
-from matching.logic import Truth, and3, or3
+from matching.logic import EXPR_ALL, EXPR_ATOM, EXPR_NOT, Truth, and3, not3, or3
 
 _ALTERNATIVE = re.compile(r"[,;/]|\b(?:or|nor|and)\b", re.I)
 
@@ -49,8 +50,10 @@ _ALTERNATIVE = re.compile(r"[,;/]|\b(?:or|nor|and)\b", re.I)
 class Narrowing:
     """Unread phrases that qualify the atoms of one partial criterion."""
 
-    expr: object  # the criterion's expression (IR)
-    phrases: tuple[tuple[int, str], ...]  # (id of the qualified atom, phrase)
+    # The criterion's expression: its IR, or in a plan its compiled form (matching.logic:
+    # a plan keeps one atom object per meaning, not the criterion's IR).
+    expr: object
+    phrases: tuple[tuple[int, str], ...]  # (position of the qualified atom, depth first; phrase)
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -77,8 +80,8 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
             or criterion.expr is None or criterion.children:
         return None
     text = criterion.text
-    placed = [(atom, _place(text, atom.text or "")) for atom in _atoms(criterion.expr)]
-    placed = [(atom, where) for atom, where in placed if where is not None]
+    placed = [(position, _place(text, atom.text or "")) for position, atom in enumerate(_atoms(criterion.expr))]
+    placed = [(position, where) for position, where in placed if where is not None]
     if not placed:
         return None
     out: list[tuple[int, str]] = []
@@ -89,10 +92,10 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
         start, end = where
         if any(a < end and start < b for _, (a, b) in placed):
             continue  # inside an atom's own words: read with it
-        atom, (a, b) = min(placed, key=lambda p: min(abs(start - p[1][1]), abs(p[1][0] - end)))
+        position, (a, b) = min(placed, key=lambda p: min(abs(start - p[1][1]), abs(p[1][0] - end)))
         gap = text[b:start] if b <= start else text[end:a]
         if not _ALTERNATIVE.search(gap):
-            out.append((id(atom), phrase))
+            out.append((position, phrase))
     return Narrowing(criterion.expr, tuple(out)) if out else None
 
 
@@ -103,25 +106,38 @@ def _phrase_value(phrase: str, profile) -> Truth:
     return None
 
 
-def _value(expr, facts, qualifier: dict[int, Truth]) -> Truth:
+def _value(expr, facts, qualifier: dict[int, Truth], positions: itertools.count) -> Truth:
+    """The expression's value with each qualified atom read as "atom and its phrases";
+    atoms are counted depth first, left to right, as :func:`narrowing_phrases` counts them."""
+    if isinstance(expr, tuple):  # compiled
+        kind = expr[0]
+        if kind == EXPR_ATOM:
+            return _qualified(evaluate_atom(expr[2], facts, expr[1]).value, next(positions), qualifier)
+        if kind == EXPR_NOT:
+            return not3(_value(expr[1], facts, qualifier, positions))
+        values = [_value(arg, facts, qualifier, positions) for arg in expr[1]]
+        return and3(values) if kind == EXPR_ALL else or3(values)
     if isinstance(expr, AtomNode):
-        value = evaluate_atom(expr.atom, facts).value
-        return and3((value, qualifier[id(expr.atom)])) if id(expr.atom) in qualifier else value
+        return _qualified(evaluate_atom(expr.atom, facts).value, next(positions), qualifier)
     if isinstance(expr, Not):
-        value = _value(expr.arg, facts, qualifier)
-        return None if value is None else not value
-    values = [_value(arg, facts, qualifier) for arg in expr.args]
+        return not3(_value(expr.arg, facts, qualifier, positions))
+    values = [_value(arg, facts, qualifier, positions) for arg in expr.args]
     return and3(values) if isinstance(expr, All) else or3(values)
+
+
+def _qualified(value: Truth, position: int, qualifier: dict[int, Truth]) -> Truth:
+    return and3((value, qualifier[position])) if position in qualifier else value
+
 
 
 def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str, str]:
     """(outcome, note) for a partial exclusion that what was read triggers, or a partial
     inclusion that what was read fails (``inclusion``)."""
     values: dict[int, list[Truth]] = {}
-    for atom_id, phrase in narrowing.phrases:
-        values.setdefault(atom_id, []).append(_phrase_value(phrase, facts.profile))
-    qualifier = {atom_id: and3(vs) for atom_id, vs in values.items()}
-    value = _value(narrowing.expr, facts, qualifier)
+    for position, phrase in narrowing.phrases:
+        values.setdefault(position, []).append(_phrase_value(phrase, facts.profile))
+    qualifier = {position: and3(vs) for position, vs in values.items()}
+    value = _value(narrowing.expr, facts, qualifier, itertools.count())
     quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
     read_says = "rules you out" if inclusion else "fits you"
     settled_by_silence = _narrowed(read_says, quoted) + (", and the record does not mention them; as a complete "

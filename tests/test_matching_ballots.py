@@ -9,7 +9,7 @@ import pytest
 from criteria_rules.ir import Criterion, ProcedureAtom, RuleSet, SexAtom, Window, atom
 from matching.ballots import ballot
 from matching.evaluate import evaluate_trial_detailed
-from matching.facts import PatientFacts
+from matching.facts import PatientFacts, atom_key
 from matching.outcomes import judge_trial
 from matching.profile import PatientProfile
 from matching.questions import next_questions
@@ -31,16 +31,18 @@ WINDOWED = TrialSummary(nct_id="NCT00000201", overall_status="RECRUITING", rules
 SEXLESS = [PatientProfile(age_years=50), PatientProfile(age_years=50, sex="male")]
 
 
+# Question atoms are compared by meaning: a ballot's come from the plans, which hold one atom
+# object per meaning (matching.facts.canonical_atom); a question is worded from the meaning.
 def _from_full_evaluation(trial, facts):
     full = evaluate_trial_detailed(trial, facts)
     return (full.verdict, [(c.outcome, c.question_ids, c.text) for c in full.criteria],
-            {q: id(a) for q, a in full.question_atoms.items()})
+            {q: atom_key(a) for q, a in full.question_atoms.items()})
 
 
 def _from_ballot(trial, facts):
     cast = ballot(trial, facts, judge_trial(trial, facts).verdict)
     return (cast.verdict, [(c.outcome, c.question_ids, c.text) for c in cast.criteria],
-            {q: id(a) for q, a in cast.question_atoms.items()})
+            {q: atom_key(a) for q, a in cast.question_atoms.items()})
 
 
 def assert_ballots_match(trials, profile):

@@ -1,0 +1,139 @@
+"""A trial's RuleSet kept packed, and parsed only when it is read in full.
+
+A worker's catalog holds every trial, but a match reads a trial's full RuleSet only to
+explain the twenty or so trials on the page it returns: candidates are judged on plans
+(:mod:`matching.outcomes`), which hold what judging reads. Parsed, a RuleSet is about a
+hundred pydantic objects (45 KiB even with its objects shared); its JSON, compressed, is
+about 2 KiB. A registry has nearly one text per trial, so at 100k trials that is the
+difference between about 4.4 GB and 0.2 GB.
+
+:class:`PackedRules` holds the compressed JSON; :meth:`PackedRules.load` parses it
+through a small cache of recently read RuleSets (a page's trials are often the next
+page's). :func:`rules_of` gives a trial's RuleSet however the trial holds it, so tests
+and callers may still build trials from a RuleSet directly.
+
+Parsed RuleSets are shared with the cache: read-only, like every catalog RuleSet.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+import zlib
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from criteria_rules.ir import RuleSet
+
+if TYPE_CHECKING:
+    from matching.trial import TrialSummary
+
+PARSED_KEPT = 256  # recently read RuleSets kept parsed (about 90 KiB each)
+_LEVEL = 6
+
+
+class PackedRules:
+    """One RuleSet as zlib-compressed JSON. Equal when the JSON is."""
+
+    __slots__ = ("_blob", "has_criteria", "__weakref__")
+
+    def __init__(self, blob: bytes, has_criteria: bool):
+        self._blob = blob
+        self.has_criteria = has_criteria  # without parsing: judging asks it of every candidate
+
+    @classmethod
+    def pack(cls, ruleset: RuleSet, json_text: str | bytes | None = None) -> "PackedRules":
+        """``ruleset`` packed; ``json_text``, when given, must be its JSON (e.g. as stored)
+        and saves serialising it again."""
+        if json_text is None:
+            json_text = ruleset.model_dump_json()
+        data = json_text.encode("utf-8") if isinstance(json_text, str) else json_text
+        return cls(zlib.compress(data, _LEVEL), bool(ruleset.criteria))
+
+    @property
+    def packed_size(self) -> int:
+        return len(self._blob)
+
+    def json(self) -> bytes:
+        return zlib.decompress(self._blob)
+
+    def parse(self) -> RuleSet:
+        """A new RuleSet object, not cached."""
+        return RuleSet.model_validate_json(self.json())
+
+    def load(self) -> RuleSet:
+        """The RuleSet, parsed once while it stays among the recently read ones."""
+        return _recent.get(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PackedRules) and self._blob == other._blob
+
+    def __hash__(self) -> int:
+        return hash(self._blob)
+
+    def __reduce__(self):
+        return (PackedRules, (self._blob, self.has_criteria))
+
+    def __repr__(self) -> str:
+        return f"PackedRules({self.packed_size} bytes)"
+
+
+class _KeyedRef(weakref.ref):
+    __slots__ = ("key",)
+
+
+class _RecentlyParsed:
+    """The last ``size`` RuleSets parsed, by identity of their PackedRules, which are held
+    weakly: rules a catalog reload dropped leave with their parsed RuleSet."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._parsed: OrderedDict[int, tuple[weakref.ref, RuleSet]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, packed: PackedRules) -> RuleSet:
+        key = id(packed)
+        with self._lock:
+            found = self._parsed.get(key)
+            if found is not None and found[0]() is packed:
+                self._parsed.move_to_end(key)
+                return found[1]
+        ruleset = packed.parse()  # outside the lock: two threads may parse one; both are equal
+        with self._lock:
+            ref = _KeyedRef(packed, self._forget)
+            ref.key = key
+            self._parsed[key] = (ref, ruleset)
+            self._parsed.move_to_end(key)
+            while len(self._parsed) > self.size:
+                self._parsed.popitem(last=False)
+        return ruleset
+
+    def _forget(self, ref: _KeyedRef) -> None:
+        # Called as a PackedRules is freed, before its id can be reused. Not under the lock:
+        # a collection may run while a thread holds it; a dict's pop is atomic.
+        found = self._parsed.get(ref.key)
+        if found is not None and found[0] is ref:
+            self._parsed.pop(ref.key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parsed.clear()
+
+
+_recent = _RecentlyParsed(PARSED_KEPT)
+
+
+def rules_of(trial: "TrialSummary") -> RuleSet | None:
+    """The trial's RuleSet, whether the trial holds it parsed or packed."""
+    rules = trial.rules
+    if rules is None or isinstance(rules, RuleSet):
+        return rules
+    return rules.load()
+
+
+def has_criteria(trial: "TrialSummary") -> bool:
+    """Whether the trial has eligibility criteria of its own text, without parsing them."""
+    rules = trial.rules
+    if rules is None:
+        return False
+    return rules.has_criteria if isinstance(rules, PackedRules) else bool(rules.criteria)
