@@ -70,7 +70,7 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
     if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
         return _criterion(plan, nct_id, facts.open_world, atoms)
     if outcome == NOT_MET and plan.inclusion and plan.narrowing and not _answered(plan, nct_id, facts):
-        settled = unread_qualifiers.settle(plan.narrowing, facts, inclusion=True)[0]
+        settled = unread_qualifiers.settled_outcome(plan.narrowing, facts, inclusion=True)
         if settled != NOT_MET:
             return settled, ([criterion_question_id(nct_id, plan.criterion_id)] if settled == UNKNOWN
                              else _NO_QUESTIONS)
@@ -84,7 +84,7 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
                 return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
         else:
             if plan.narrowing:
-                settled = unread_qualifiers.settle(plan.narrowing, facts)[0]
+                settled = unread_qualifiers.settled_outcome(plan.narrowing, facts)
                 if settled != MET:
                     return settled, ([criterion_question_id(nct_id, plan.criterion_id)] if settled == UNKNOWN
                                      else _NO_QUESTIONS)

@@ -32,7 +32,7 @@ from pydantic import BaseModel
 
 from criteria_rules.atoms.concepts import spread_stage
 from criteria_rules.ir import Window
-from matching import concepts
+from matching import concepts, record_mentions
 from matching.derived_conditions import derive_conditions
 from matching.logic import Truth, or3
 from matching.profile import Condition, LabResult, Medication, PatientProfile, Procedure
@@ -125,6 +125,11 @@ class PatientFacts:
         # a complete record naming one kind of a disease rules its other kinds out
         self.complete = profile.absent_means_no if complete is None else complete
         self.answers = profile.answers
+        # silence is "unknown", not "no" (matching.facts.says_nothing reads it per atom)
+        self.hears_silence = not profile.absent_means_no
+        # an unread exclusion's own words may decide it (matching.record_mentions), read
+        # once here rather than for each of the thousands of criteria judged
+        self.reads_unread_words = record_mentions.applies(profile, False)
         self.criterion_answers = any(key.startswith("q:criterion:") for key in profile.answers)
         self.conditions = [_item(c, c.text, c.code) for c in profile.conditions] + [
             replace(_item(d.condition, d.condition.text, None), name=d.label)
@@ -150,6 +155,9 @@ class PatientFacts:
         # The same patient with some conditions set aside, by their positions
         # (matching.trial_subject), built on first use.
         self.variants: dict[tuple[int, ...], PatientFacts] = {}
+        # Positions of the conditions that name a trial's subject, by the trial's subject
+        # concepts (matching.trial_subject): trials of one disease share them.
+        self.subjects: dict[frozenset[str], tuple[int, ...]] = {}
 
     @property
     def open_world(self) -> "PatientFacts":
@@ -1091,25 +1099,35 @@ def _names_nothing_listed(concept: str, index: _ItemIndex) -> bool:
     return not _may_name(concept, index) and _explicit_no(concept, index) is None
 
 
+# Each test first asks whether the patient lists anything of the kind at all: most
+# profiles list no procedure, medication or allergy, and a list that is empty names
+# nothing, denies nothing and holds no other kind of a disease (the full test's answer).
+
 def _silent_condition(atom, facts: PatientFacts) -> bool:
-    return _names_nothing_listed(atom.concept, facts.condition_index[atom.family]) and _other_kind(atom, facts) is None
+    pool = facts.condition_index[atom.family]
+    if not pool.present and not pool.denied:
+        return True  # (_other_kind reads this same pool for a patient's own conditions)
+    return _names_nothing_listed(atom.concept, pool) and _other_kind(atom, facts) is None
 
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:
-    return _names_nothing_listed(atom.concept, facts.procedure_index)
+    index = facts.procedure_index
+    return (not index.present and not index.denied) or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_medication(atom, facts: PatientFacts) -> bool:
-    return _names_nothing_listed(atom.concept, facts.medication_index)
+    index = facts.medication_index
+    return (not index.present and not index.denied) or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_allergy(atom, facts: PatientFacts) -> bool:
     index = facts.allergy_index  # any denied allergy may be "no known allergies"
-    return not index.denied and (atom.concept == "investigational_product" or not _may_name(atom.concept, index))
+    return not index.denied and (atom.concept == "investigational_product" or not index.present
+                                 or not _may_name(atom.concept, index))
 
 
 def _silent_lab(atom, facts: PatientFacts) -> bool:
-    return not any(atom.analyte in names for _, names in facts.lab_names)
+    return not facts.lab_names or not any(atom.analyte in names for _, names in facts.lab_names)
 
 
 # atom type -> whether the patient's listed facts say nothing of the atom (beyond that, its
@@ -1141,7 +1159,8 @@ def evaluate_atom(atom, facts: PatientFacts, number: int | None = None) -> AtomF
     found = facts.memo.get(number)
     if found is None:
         silent = _SILENT_FINDINGS.get(number)
-        if silent is not None and says_nothing(atom, facts, silent.question_id):
+        if (silent is not None and facts.hears_silence and silent.question_id not in facts.answers
+                and _SILENT_WHEN[silent.atom_type](atom, facts)):  # says_nothing, inlined
             found = silent
         else:
             judge = _JUDGES.get(atom.type)

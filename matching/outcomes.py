@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import operator
 import sys
 import threading
 import weakref
@@ -221,6 +222,34 @@ def _registry_plans(low: float | None, high: float | None, sex: str | None,
                  for c in registry_criteria_for(low, high, sex, patients_only))
 
 
+@dataclass(frozen=True, slots=True)
+class PlanRows:
+    """Plans with, column by column, what judging reads of each on every request: the memo
+    keys (``shape``, ``loose_shape``) and the blocking outcome. Judging looks a trial's
+    outcomes up a column at a time (``map(dict.get, keys)`` runs in C) instead of reading
+    each plan's fields in a Python loop; about ten thousand plans are read per match."""
+
+    plans: tuple[CriterionPlan, ...]
+    shapes: tuple[int, ...]
+    loose_shapes: tuple[int, ...]
+    blocking: tuple[str, ...]
+
+
+def plan_rows(plans: tuple[CriterionPlan, ...]) -> PlanRows:
+    return PlanRows(plans, _key_columns(tuple(p.shape for p in plans)),
+                    _key_columns(tuple(p.loose_shape for p in plans)),
+                    _key_columns(tuple(p.blocking for p in plans)))
+
+
+# trials that share a RuleSet have equal columns: one copy each (matching.shared_values)
+_key_columns = SharedValues()
+
+
+@lru_cache(maxsize=4096)
+def _registry_rows(low: float | None, high: float | None, sex: str | None, patients_only: bool) -> PlanRows:
+    return plan_rows(_registry_plans(low, high, sex, patients_only))
+
+
 # --- evaluation ------------------------------------------------------------------------------------
 
 
@@ -280,7 +309,7 @@ def _effective(plan: CriterionPlan, outcome: str) -> Truth:
 def reads_unread_words(facts: PatientFacts) -> bool:
     """Whether an unread exclusion's own words can decide its outcome for this patient
     (``record_mentions.applies``); if not, criteria are memoised by ``loose_shape``."""
-    return record_mentions.applies(facts.profile, False)
+    return facts.reads_unread_words  # record_mentions.applies(facts.profile, False), once per request
 
 
 def memo_key(plan: CriterionPlan, facts: PatientFacts) -> int:
@@ -330,21 +359,22 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
         outcome = UNKNOWN
     else:
         outcome = _decide_once(plan, nct_id, facts)
+    if outcome == UNKNOWN:  # (two thirds of a request's criteria; no rule below but this one reads it)
+        if (plan.unread_exclusion is not None and facts.reads_unread_words  # record_mentions.applies
+                and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
+            return NOT_MET  # the complete record never mentions it (matching.evaluate)
+        return UNKNOWN
     if outcome == NOT_MET and plan.inclusion and facts.profile.absent_means_no:
         # silence may only help (matching.evaluate): fail an inclusion only on what was said
         return criterion_outcome(plan, nct_id, facts.open_world)
-    if (outcome == UNKNOWN and plan.unread_exclusion is not None
-            and record_mentions.applies(facts.profile, plan.inclusion)
-            and record_mentions.unmentioned_note(plan.unread_exclusion, facts.profile.record_text) is not None):
-        return NOT_MET  # the complete record never mentions it (matching.evaluate)
     if outcome == NOT_MET and plan.inclusion and plan.narrowing:
         # what was read fails it ("no [excisional] biopsy"), but unread words qualify it
-        return unread_qualifiers.settle(plan.narrowing, facts, inclusion=True)[0]
+        return unread_qualifiers.settled_outcome(plan.narrowing, facts, inclusion=True)
     if outcome == MET and plan.unread_setting:
         return UNKNOWN  # a place of residence or care that was not read (matching.unread_settings)
     if outcome == MET and not plan.inclusion and plan.narrowing:
         # what was read triggers it, but unread words qualify it (matching.unread_qualifiers)
-        outcome = unread_qualifiers.settle(plan.narrowing, facts)[0]
+        outcome = unread_qualifiers.settled_outcome(plan.narrowing, facts)
     if outcome == MET and not plan.inclusion and facts.profile.absent_means_no:
         # silence may only help (matching.evaluate): trigger an exclusion only on what was said
         return criterion_outcome(plan, nct_id, facts.open_world)
@@ -412,9 +442,7 @@ _AS_PATIENT = PatientProfile()
 def prepare_plans(trial: TrialSummary) -> None:
     """Plan ``trial`` now rather than on the first request that judges it
     (``matching.engine.prepare_trials``)."""
-    limits, _ = _trial_parts(trial)
-    for limit in limits:  # as a patient and as a healthy volunteer
-        _registry_plans(*limit)
+    _trial_rows(trial)
 
 
 def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
@@ -428,6 +456,17 @@ def _plan_trial(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     return limits, text
 
 
+def _trial_rows(trial: TrialSummary) -> tuple[PlanRows, PlanRows, PlanRows]:
+    """The trial's registry rows as a patient and as a healthy volunteer, and its text's
+    rows: what :func:`judge_trial` reads, kept on the trial (three shared objects)."""
+    return derived_once(trial, "outcome_rows", _rows_of)
+
+
+def _rows_of(trial: TrialSummary) -> tuple[PlanRows, PlanRows, PlanRows]:
+    (as_patient, as_volunteer), text = _trial_parts(trial)
+    return _registry_rows(*as_patient), _registry_rows(*as_volunteer), plan_rows(text)
+
+
 def trial_plans(trial: TrialSummary, facts: PatientFacts) -> tuple[CriterionPlan, ...]:
     """Every criterion the trial is judged on: registry fields first, then its text's."""
     limits, text = _trial_parts(trial)
@@ -438,32 +477,20 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     """Verdict, settled share and failures of ``trial`` for the patient: the verdict and
     share as ``evaluate_trial_detailed`` gives them, the failures as ``matching.rank``
     counts them (``rank.failures_of`` of the full evaluation's criteria)."""
-    plans = trial_plans(trial, facts)
-    unknown = confident = doubtful = 0
-    nct_id = trial.nct_id
-    shared = None if facts.criterion_answers else facts.outcomes  # see criterion_outcome
-    full = reads_unread_words(facts)  # memo_key, once per trial
+    as_patient, as_volunteer, text = _trial_rows(trial)
+    registry = as_volunteer if facts.profile.healthy_volunteer else as_patient
     subject = trial_subject.Subject(trial, facts)
-    for plan in plans:
-        # criterion_outcome inlined: most criteria were already judged for another trial
-        if shared is None:
-            outcome = criterion_outcome(plan, nct_id, facts)
-        else:
-            key = plan.shape if full else plan.loose_shape
-            outcome = shared.get(key)
-            if outcome is None:
-                outcome = shared[key] = _decide(plan, nct_id, facts)
-        if outcome == plan.blocking:
-            if subject.rests_on_it(plan.inclusion, plan.subject_reading,
-                                   lambda other: criterion_outcome(plan, nct_id, other)):
-                unknown += 1  # as top_outcome: rests only on the disease the trial studies
-            elif plan.compiled:
-                confident += 1  # an inclusion not met, or an exclusion triggered
-            else:
-                doubtful += 1
-        elif outcome == UNKNOWN:
-            unknown += 1
-    settled = (len(plans) - unknown) / len(plans) if plans else 0.0
+    if facts.criterion_answers:
+        # answers to one trial's own criteria: no sharing of outcomes (criterion_outcome)
+        counts = _count_unshared(registry.plans + text.plans, trial.nct_id, facts, subject)
+    else:
+        full = reads_unread_words(facts)  # memo_key, once per trial
+        first = _count(registry, full, trial.nct_id, facts, subject)
+        second = _count(text, full, trial.nct_id, facts, subject)
+        counts = (first[0] + second[0], first[1] + second[1], first[2] + second[2])
+    unknown, confident, doubtful = counts
+    total = len(registry.plans) + len(text.plans)
+    settled = (total - unknown) / total if total else 0.0
     if confident or doubtful:
         verdict = "ineligible"
     elif unknown or not has_text_criteria(trial):
@@ -471,3 +498,64 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     else:
         verdict = "eligible"
     return TrialOutcome(verdict, round(settled, 4), confident, doubtful)
+
+
+def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
+           subject: trial_subject.Subject) -> tuple[int, int, int]:
+    """(unknown, confident failures, doubtful failures) of ``rows`` with outcomes shared
+    by shape (``facts.outcomes``): most were already decided for another trial."""
+    shared = facts.outcomes
+    keys = rows.shapes if full else rows.loose_shapes
+    outcomes = list(map(shared.get, keys))
+    if None in outcomes:
+        plans = rows.plans
+        for i, outcome in enumerate(outcomes):
+            if outcome is None:
+                key = keys[i]
+                outcome = shared.get(key)  # (an earlier plan of this trial may share the shape)
+                if outcome is None:
+                    outcome = shared[key] = _decide(plans[i], nct_id, facts)
+                outcomes[i] = outcome
+    unknown = outcomes.count(UNKNOWN)
+    confident = doubtful = 0
+    blocked = list(map(operator.eq, outcomes, rows.blocking))
+    if True in blocked:
+        plans = rows.plans
+        for i, hit in enumerate(blocked):
+            if hit:
+                kind = _failure(plans[i], nct_id, facts, subject)
+                if kind == UNKNOWN:
+                    unknown += 1
+                elif kind:
+                    confident += 1
+                else:
+                    doubtful += 1
+    return unknown, confident, doubtful
+
+
+def _failure(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: trial_subject.Subject):
+    """A blocking outcome of ``plan`` as ``matching.rank`` counts it: ``UNKNOWN`` when it
+    rests only on the disease the trial studies (as ``top_outcome``), else whether the
+    failure is confident (fully read by the compiler)."""
+    if subject.rests_on_it(plan.inclusion, plan.subject_reading,
+                           lambda other: criterion_outcome(plan, nct_id, other)):
+        return UNKNOWN
+    return plan.compiled
+
+
+def _count_unshared(plans: tuple[CriterionPlan, ...], nct_id: str, facts: PatientFacts,
+                    subject: trial_subject.Subject) -> tuple[int, int, int]:
+    unknown = confident = doubtful = 0
+    for plan in plans:
+        outcome = criterion_outcome(plan, nct_id, facts)
+        if outcome == plan.blocking:
+            kind = _failure(plan, nct_id, facts, subject)
+            if kind == UNKNOWN:
+                unknown += 1
+            elif kind:
+                confident += 1
+            else:
+                doubtful += 1
+        elif outcome == UNKNOWN:
+            unknown += 1
+    return unknown, confident, doubtful

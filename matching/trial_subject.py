@@ -103,6 +103,15 @@ def subject_conditions(trial: TrialSummary, facts: PatientFacts) -> tuple[int, .
     subject = subject_concepts(trial)
     if not subject:
         return ()
+    # trials of one disease share one subject set (_subject_sets): worked out once per request
+    found = facts.subjects.get(subject)
+    if found is None:
+        found = facts.subjects[subject] = _subject_positions(subject, facts)
+    return found
+
+
+def _subject_positions(subject: frozenset[str], facts: PatientFacts) -> tuple[int, ...]:
+    own = facts.condition_index[False]
     items = [item for concept in subject for item in present_matches(concept, own)]
     if not items:
         return ()

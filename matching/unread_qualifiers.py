@@ -129,15 +129,26 @@ def _qualified(value: Truth, position: int, qualifier: dict[int, Truth]) -> Trut
     return and3((value, qualifier[position])) if position in qualifier else value
 
 
-
-def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str, str]:
-    """(outcome, note) for a partial exclusion that what was read triggers, or a partial
-    inclusion that what was read fails (``inclusion``)."""
+def _narrowed_value(narrowing: Narrowing, facts) -> Truth:
+    """The criterion's value with each unread qualifier read as the record allows."""
     values: dict[int, list[Truth]] = {}
     for position, phrase in narrowing.phrases:
         values.setdefault(position, []).append(_phrase_value(phrase, facts.profile))
     qualifier = {position: and3(vs) for position, vs in values.items()}
-    value = _value(narrowing.expr, facts, qualifier, itertools.count())
+    return _value(narrowing.expr, facts, qualifier, itertools.count())
+
+
+def settled_outcome(narrowing: Narrowing, facts, *, inclusion: bool = False) -> str:
+    """The outcome of :func:`settle` without its note: judging a hundred such criteria per
+    match reads only the outcome, and the note's sentences cost more than the value."""
+    value = _narrowed_value(narrowing, facts)
+    return "met" if value is True else "not_met" if value is False else "unknown"
+
+
+def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str, str]:
+    """(outcome, note) for a partial exclusion that what was read triggers, or a partial
+    inclusion that what was read fails (``inclusion``)."""
+    value = _narrowed_value(narrowing, facts)
     quoted = ", ".join(f'"{p}"' for _, p in narrowing.phrases[:3])
     read_says = "rules you out" if inclusion else "fits you"
     settled_by_silence = _narrowed(read_says, quoted) + (", and the record does not mention them; as a complete "
@@ -160,4 +171,4 @@ def _narrowed(read_says: str, quoted: str) -> str:
     return f"What was read of this criterion {read_says}, but words we could not check narrow it ({quoted})"
 
 
-__all__ = ["Narrowing", "narrowing_phrases", "settle"]
+__all__ = ["Narrowing", "narrowing_phrases", "settle", "settled_outcome"]
