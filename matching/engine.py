@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from matching.ballots import ballot
+from matching.ballots import Ballot, ballot
 from matching.evaluate import Evaluation, evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
@@ -60,6 +60,16 @@ class _Candidate:
         if self.evaluation is None:
             self.evaluation = evaluate_trial_detailed(self.trial, facts)
         return self.evaluation
+
+
+def _vote(candidate: _Candidate, facts: PatientFacts) -> Evaluation | Ballot:
+    """What a voting trial gives the question ranking: the explanation of a trial on the
+    page, already built, else its ballot (``matching.ballots``: the same fields, held equal
+    to the explanation by tests/test_matching_ballots.py). Most voters of a first page are
+    on it."""
+    if candidate.evaluation is not None:
+        return candidate.evaluation
+    return ballot(candidate.trial, facts, candidate.outcome.verdict)
 
 
 def registry_url(trial: TrialSummary) -> str:
@@ -202,13 +212,13 @@ def match_trials(
     for candidate in candidates:
         counts[candidate.outcome.verdict] += 1
     page = candidates[offset: offset + limit]
+    trial_matches = [_trial_match(c, facts, origin) for c in page]
     # Only the best trials that are not ruled out vote on the questions (matching.questions).
     voters = itertools.islice((c for c in candidates if c.outcome.verdict != "ineligible"), VOTING_TRIALS)
-    questions = next_questions((ballot(c.trial, facts, c.outcome.verdict) for c in voters),
-                               answered=profile.answers.keys(),
+    questions = next_questions((_vote(c, facts) for c in voters), answered=profile.answers.keys(),
                                limit=max_questions)
     return MatchResult(
-        trials=[_trial_match(c, facts, origin) for c in page],
+        trials=trial_matches,
         questions=questions,
         total=len(candidates),
         counts=counts,
