@@ -113,12 +113,43 @@ def _set_entities(doc, found: list[Found]) -> list[tuple[Found, object]]:
     return kept
 
 
-def _apply_context_flags(doc, found_spans: list[tuple[Found, object]]) -> None:
+# Modal verbs that turn a following "not" into a prohibition ("must not have", "may not have
+# used", "should not be receiving"). Not "cannot": "a condition that cannot be corrected"
+# describes; nor a modal after a relative pronoun ("disease which may not resolve").
+_MODALS = frozenset({"must", "may", "should", "shall"})
+_RELATIVE_PRONOUNS = frozenset({"that", "which", "who", "whom"})
+
+
+def _prohibition(doc, modifier) -> bool:
+    """Whether a negation cue is a modal prohibition ("must not", "may not") rather than a
+    statement that something is absent ("has not received", "no")."""
+    start, end = modifier.modifier_span
+    if doc[start:end].text.lower() not in ("not", "n't") or start == 0 or doc[start - 1].lower_ not in _MODALS:
+        return False
+    return start < 2 or doc[start - 2].lower_ not in _RELATIVE_PRONOUNS
+
+
+def restated_as_prohibition(doc, ent, kind: str) -> bool:
+    """An exclusion written as the rule it enforces ("Exclusion: patients must not have
+    osteoporosis", "a subject may not have used tobacco within the past year"): the
+    prohibition names what excludes, so the atom it negates is what triggers the exclusion,
+    not its absence. Read as a negation, every patient *without* osteoporosis was excluded,
+    and a record stating "does not smoke" triggered the tobacco exclusion. True when every
+    negation cue of the atom is a modal prohibition; an exclusion stating an absence
+    ("patients who have not received chemotherapy") keeps its negation, and an inclusion's
+    "must not have" is a negation as written."""
+    if kind != "exclusion":
+        return False
+    negations = [m for m in ent._.modifiers if m.category == "NEGATED_EXISTENCE"]
+    return bool(negations) and all(_prohibition(doc, m) for m in negations)
+
+
+def _apply_context_flags(doc, found_spans: list[tuple[Found, object]], kind: str = "inclusion") -> None:
     ents = {e.start: e for e in doc.ents}  # (Doc.ents builds its spans anew on every access)
     for f, span in found_spans:
         ent = ents[span.start]
         if f.negated is None:
-            f.negated = bool(ent._.is_negated)
+            f.negated = bool(ent._.is_negated) and not restated_as_prohibition(doc, ent, kind)
         atom = f.atom
         if atom.type == "condition":
             if ent._.is_family:
@@ -147,10 +178,21 @@ def _drop_examples(text: str, found: list[Found]) -> list[Found]:
     kept = []
     for f in found:
         region = next(((a, b) for a, b in regions if a <= f.start and f.end <= b), None)
-        if region and any(g.end <= region[0] and g.role == "expr" for g in found):
+        general = [g for g in found if region and g.end <= region[0] and g.role == "expr"]
+        if general:
+            _hand_window_over(f, general[-1])
             continue
         kept.append(f)
     return kept
+
+
+def _hand_window_over(example: Found, general: Found) -> None:
+    """A time window attached to a dropped example ("cardiovascular disease (including
+    myocardial infarction, arrhythmia) < 1 year before randomization": windows go to the
+    nearest atom before them) belongs to the general atom the examples illustrate."""
+    window = getattr(example.atom, "window", None)
+    if window is not None and getattr(general.atom, "window", "x") is None and general.atom.type == example.atom.type:
+        general.atom.window = window
 
 
 _OPTIONAL = re.compile(
@@ -298,7 +340,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
         # reads as neither negated nor historical: no entities, no ConText)
         apply_context_to = _set_entities(doc, found)
         apply_context(doc)
-        _apply_context_flags(doc, apply_context_to)
+        _apply_context_flags(doc, apply_context_to, c.kind)
         graph = doc._.context_graph
         if graph is not None:
             for modifier in graph.modifiers:

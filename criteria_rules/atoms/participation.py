@@ -46,8 +46,11 @@ _CANNOT_USE = re.compile(
     r"(?P<target>[^.;]{1,120})",
     re.I,
 )
+# "adverse reaction to corticosteroids", "serious adverse drug reactions to vaccines": a reaction
+# to a drug is an intolerance of it, not use of it
 _ALLERGY = re.compile(
-    r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contraindicat\w*|sensitivity)"
+    r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contraindicat\w*|sensitivity"
+    r"|adverse\s+(?:drug\s+)?reactions?)"
     r"(?:\s+(?:or|and/or|and|/)\s+(?:allerg\w*|hypersensitiv\w*|intoleran\w*|contraindicat\w*))?"
     r"(?:\s+reactions?)?(?:\s+(?:attributed|attributable|due|related))?\s+(?:to|with|against|of|for)\s+"
     # "... to compounds of similar chemical or biologic composition to ibrutinib": the drugs follow
