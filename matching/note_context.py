@@ -248,10 +248,13 @@ def _person_rules() -> list[ConTextRule]:
               pattern=[_lower_in("by", "per"), {"LOWER": {"IN": ["his", "her", "their", "the"]}, "OP": "?"},
                        _lower_in("family", "relatives")]),
         _rule("mother reports", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.RELAYING_VERBS)]),
-        # "her sister was told she had lupus": longer than the relaying verb, so it wins the overlap
+        # "her sister was told she had lupus": longer than the relaying verb, so it wins the overlap;
+        # the pronoun right after it is the told person again (the sister), not the patient, so it
+        # is part of the cue and does not end the relative's scope as "he"/"she" otherwise does
         _rule("was told", "PSEUDO_PERSON", direction="PSEUDO",
               pattern=[_lower_in(*note_people.PASSIVE_BEFORE), {"LOWER": {"IN": ["also", "recently", "later"]}, "OP": "?"},
-                       _lower_in(*note_people.RELAYING_VERBS)]),
+                       _lower_in(*note_people.RELAYING_VERBS), {"LOWER": "that", "OP": "?"},
+                       {"LOWER": {"IN": list(note_people.PRONOUNS)}, "OP": "?"}]),
         _rule("he", PERSON_END, direction="PSEUDO", pattern=[_lower_in(*note_people.PATIENT_WORDS)]),
     ]
 

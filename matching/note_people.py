@@ -30,6 +30,8 @@ POSSESSIVES: tuple[str, ...] = ("his", "her", "their")
 # Words that name the patient again: a relative's clause has ended ("his mother had breast
 # cancer; he has diabetes").
 PATIENT_WORDS: tuple[str, ...] = ("he", "she", "him", "patient", "pt", "himself", "herself")
+# The subject pronouns among them: after "her sister was told", "she" is the sister again.
+PRONOUNS: tuple[str, ...] = ("he", "she", "they")
 # A relative who reports, notices or brings the patient: what follows is the patient's
 # ("brought in by his mother with fever", "mother reports a rash", "her father tells us she
 # fainted"). Verbs of telling, noticing and worrying, in every inflection (``inflections``).

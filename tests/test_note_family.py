@@ -60,6 +60,21 @@ def test_the_patients_own_disease_stays_the_patients(note, disease):
     assert conditions(note).get(disease) is False, conditions(note)
 
 
+@pytest.mark.parametrize("note, disease", [
+    ("45-year-old woman. Her sister was told she had lupus.", "systemic lupus erythematosus"),
+    ("45-year-old woman. Her sister was told that she has lupus.", "systemic lupus erythematosus"),
+    ("50-year-old man. His brother was recently told he has diabetes.", "diabetes mellitus"),
+])
+def test_the_pronoun_after_was_told_is_the_relative(note, disease):
+    # "she" names the sister again (she was told), so it does not end the sister's scope
+    assert conditions(note) == {disease: True}
+
+
+def test_the_patient_named_after_the_relatives_clause_is_the_patient_again():
+    found = conditions("45-year-old woman. Her sister was told she had lupus; she has asthma.")
+    assert found == {"systemic lupus erythematosus": True, "asthma": False}
+
+
 def test_with_still_ends_a_history_cue():
     result = extract_profile("48 M with h/o pneumonia who presented with SOB.", as_of=AS_OF)
     status = {c.text: c.status for c in result.profile.conditions}
