@@ -14,18 +14,25 @@ import pint
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "eighteen": 18, "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
     "a": 1, "an": 1,
 }
-# Number words a NUMBER may be, tried in this order.
-_NUMBER_WORDS_READ = ("one two three four five six seven eight nine ten eleven twelve fourteen fifteen sixteen "
-                      "eighteen twenty thirty sixty ninety").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = "one two three four five six seven eight nine".split()
+# Number words a NUMBER may be, tried in this order: "sixty-five" before "sixty" (read as 60,
+# "between eighteen and sixty-five years" was an upper age of 60).
+_COMPOUND = rf"(?:{'|'.join(_TENS)})[- ](?:{'|'.join(_UNITS)})\b"
+# (the teens before the units they start with: "eighteen", not "eight" and "een")
+_NUMBER_WORDS_READ = ("eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen one two three four "
+                      "five six seven eight nine ten twenty thirty forty fifty sixty seventy eighty ninety").split()
 # The look-ahead on the words' first letters matches exactly what the words alone match,
 # but lets a scan turn down most positions of a text with one test instead of trying every
 # word in turn (every pattern with a NUMBER in it is scanned over every criterion).
 NUMBER = (r"(?:\d+(?:[.,]\d+)*|"
-          rf"(?=[{''.join(sorted({w[0] for w in _NUMBER_WORDS_READ}))}])(?:{'|'.join(_NUMBER_WORDS_READ)}))")
+          rf"(?=[{''.join(sorted({w[0] for w in _NUMBER_WORDS_READ}))}])(?:{_COMPOUND}|{'|'.join(_NUMBER_WORDS_READ)}))")
+_COMPOUND_WORDS = re.compile(rf"({'|'.join(_TENS)})[- ]({'|'.join(_UNITS)})")
 
 # Ordered: longer phrases first so "greater than or equal to" wins over "greater than".
 _COMPARATOR_PREFIX = [
@@ -63,6 +70,9 @@ def number_of(text: str) -> float | None:
     t = text.strip().lower()
     if t in NUMBER_WORDS:
         return float(NUMBER_WORDS[t])
+    compound = _COMPOUND_WORDS.fullmatch(t)
+    if compound:
+        return float(NUMBER_WORDS[compound.group(1)] + NUMBER_WORDS[compound.group(2)])
     # "100,000" is a thousands separator; "1,5" a decimal comma
     if _THOUSANDS.fullmatch(t):
         t = t.replace(",", "")

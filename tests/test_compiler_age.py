@@ -49,6 +49,10 @@ def condition_ages(text: str, kind: str = "Inclusion") -> list[tuple]:
         ("Women aged 40 to 50 years of age or older who have not gone through menopause", [(40, None)]),
         # a list number run into the age ("2." then "18 Years to 65")
         ("Signed the informed consent; 2.18 Years to 65 Years old, BMI between 18 and 30", [(18, 65)]),
+        # ages in words (quality lane, session 7)
+        ("Children younger than five years", [(None, 5)]),
+        ("Aged between eighteen and sixty-five years", [(18, 65)]),
+        ("Age twenty-one to seventy-five years", [(21, 75)]),
     ],
 )
 def test_patient_age(text, bounds):
@@ -72,6 +76,7 @@ def test_patient_age(text, bounds):
         "Patients (children and adults) developing acute or chronic GvHD after HSCT",
         "Puberty defined as Tanner III or more in male patients (typically age ≥ 13 years)",
         "At least 3 adult patients and at least 3 patients ≥12 to <18 years will be treated",
+        "Younger patients with five prior lines of therapy",
     ],
 )
 def test_no_patient_age(text):

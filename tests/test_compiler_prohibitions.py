@@ -96,3 +96,9 @@ def test_an_adverse_reaction_to_a_drug_is_not_taking_it(text):
     on_steroids = PatientProfile(age_years=39, sex="male", absent_means_no=True,
                                  medications=[Medication(text="prednisone")])
     assert exclusion_outcome_for_fields(text, **on_steroids.model_dump()) != "met"
+
+
+def test_admission_for_induction_of_labour_requires_a_pregnancy():
+    # (TREC 2021 topic 71: a non-pregnant obese woman was "eligible" for a labour-induction trial)
+    [criterion] = inclusion_rules("Morbidly obese patient (BMI >= 40 kg/m2) at admission for induction of labor").criteria
+    assert "pregnancy" in {a.type for a in iter_atoms(criterion.expr)}

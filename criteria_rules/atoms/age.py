@@ -195,8 +195,9 @@ def _condition_after(ctx: CriterionContext, f: Found) -> bool:
 _CONDITION_LABEL = re.compile(r"\W*(?:for|if|in)\b[^:.;]{0,60}:", re.I)
 _NEGATION_BEFORE = re.compile(r"\b(?:not|no|never|without)\s+(?:be\s+|being\s+)?(?:aged?\s+|of\s+age\s+)?$", re.I)
 # Outside an "Age" header, a criterion is read for ages only when it names one of these
-# (so number words alone do not count: "younger than five" is not read).
-_MAY_STATE_AGE = re.compile(r"\d.{0,40}?(?:y|mo|w|d)|age|old|adult", re.I | re.S)
+# (so number words alone do not count: "five patients" is not read, but "younger than five
+# years" is: "younger" names an age as "older" does).
+_MAY_STATE_AGE = re.compile(r"\d.{0,40}?(?:y|mo|w|d)|age|old|young|adult", re.I | re.S)
 # What every age reading below needs: an age word ("age" starts a word in each of them),
 # "old" / "older" / "younger", "adult", or a number in years ("18 years", "65y"; the
 # other units need an age word). A criterion with none of them is skipped before the
