@@ -204,7 +204,8 @@ def match_trials(
                              nearest.distance_km if nearest else None, text_relevance=text.get(trial.nct_id, 0.0),
                              confident_failures=outcome.confident_failures,
                              doubtful_failures=outcome.doubtful_failures,
-                             concepts_compared=names_topic(trial))
+                             concepts_compared=names_topic(trial),
+                             silent_requirements=outcome.silent_requirements)
         candidates.append(_Candidate(trial, outcome, score, nearest))
 
     candidates.sort(key=lambda c: values_sort_key(c.score, c.trial.nct_id))

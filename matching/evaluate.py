@@ -52,7 +52,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom
+from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom, iter_atoms
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
 from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
 from matching.profile import PatientProfile
@@ -83,6 +83,9 @@ class CriterionOutcome:
     question_ids: list[str]
     children: list["CriterionOutcome"]
     note: str = ""
+    # unknown only because a complete record's silence may not fail an inclusion that asks
+    # for a condition (``asks_for_condition``): matching.rank counts these
+    silent: bool = False
 
     @property
     def reason(self) -> str:
@@ -285,6 +288,7 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         # Its sub-criteria are still shown as the complete record settles each of them.
         open_world = _evaluate_criterion(criterion, nct_id, facts.open_world, evaluation, registry=registry)
         open_world.children = result.children
+        open_world.silent = open_world.outcome == "unknown" and not registry and asks_for_condition(criterion)
         result = open_world
     elif (result.outcome == "not_met" and not registry and criterion.kind == "inclusion"
           and not _answered(criterion, nct_id, facts) and unread_qualifiers.narrowing_phrases(criterion)):
@@ -319,6 +323,14 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
             open_world.children = result.children
             result = open_world
     return result
+
+
+def asks_for_condition(criterion: Criterion) -> bool:
+    """A fully read inclusion naming a condition ("Patients with HIV-1 infection"): when a
+    complete record never mentions it, it is unknown for the verdict (silence may only help)
+    but counts against the trial in the ranking (``matching.rank``, silent requirements)."""
+    return (criterion.kind == "inclusion" and criterion.status == "compiled" and criterion.expr is not None
+            and any(atom.type == "condition" for atom in iter_atoms(criterion.expr)))
 
 
 def _answered(criterion: Criterion, nct_id: str, facts: PatientFacts) -> bool:

@@ -29,7 +29,8 @@ from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
-from matching.evaluate import UNREAD, answer_bool, has_text_criteria, registry_criteria_for, registry_limits
+from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, has_text_criteria, registry_criteria_for,
+                               registry_limits)
 from matching.facts import PatientFacts, canonical_atom, evaluate_atom
 from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, or3
 from matching.packed_rules import PackedRules, has_criteria
@@ -79,6 +80,9 @@ class CriterionPlan:
     # expr's, in the order the walk meets them. When every one is unknown, so is the
     # criterion (Kleene: no value to settle a node); most atoms of a request are.
     atoms: tuple[tuple[int, object], ...] = ()
+    # a fully read inclusion naming a condition ("Patients with HIV-1 infection"): when a
+    # complete record's silence leaves it unknown, matching.rank counts it (silent_requirements)
+    asks_condition: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,9 @@ class TrialOutcome:
     # fully read by the compiler (or registry limits) or not
     confident_failures: int = 0
     doubtful_failures: int = 0
+    # fully read inclusions naming a condition that a complete record does not mention: unknown
+    # (silence may only help), but the trial is likely for other patients (matching.rank)
+    silent_requirements: int = 0
 
 
 def compile_expr(expr) -> tuple:
@@ -185,10 +192,12 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         for number, atom in _expr_atoms(applies_if) + _expr_atoms(expr):
             first.setdefault(number, atom)
         atoms = tuple(first.items())
+    asks_condition = asks_for_condition(criterion)
     # (ids repeat across RuleSets: "inc-1", "exc-3"; a catalog holds one per criterion)
     return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
-                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms)
+                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms,
+                         asks_condition)
 
 
 # Plans of each RuleSet's criteria, shared by the trials that share the RuleSet (one per
@@ -233,12 +242,14 @@ class PlanRows:
     shapes: tuple[int, ...]
     loose_shapes: tuple[int, ...]
     blocking: tuple[str, ...]
+    asking: tuple[int, ...]  # positions of the plans that ask for a condition (silent_requirement)
 
 
 def plan_rows(plans: tuple[CriterionPlan, ...]) -> PlanRows:
     return PlanRows(plans, _key_columns(tuple(p.shape for p in plans)),
                     _key_columns(tuple(p.loose_shape for p in plans)),
-                    _key_columns(tuple(p.blocking for p in plans)))
+                    _key_columns(tuple(p.blocking for p in plans)),
+                    _key_columns(tuple(i for i, p in enumerate(plans) if p.asks_condition)))
 
 
 # trials that share a RuleSet have equal columns: one copy each (matching.shared_values)
@@ -487,8 +498,8 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
         full = reads_unread_words(facts)  # memo_key, once per trial
         first = _count(registry, full, trial.nct_id, facts, subject)
         second = _count(text, full, trial.nct_id, facts, subject)
-        counts = (first[0] + second[0], first[1] + second[1], first[2] + second[2])
-    unknown, confident, doubtful = counts
+        counts = tuple(a + b for a, b in zip(first, second))
+    unknown, confident, doubtful, silent = counts
     total = len(registry.plans) + len(text.plans)
     settled = (total - unknown) / total if total else 0.0
     if confident or doubtful:
@@ -497,13 +508,28 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
         verdict = "possibly_eligible"
     else:
         verdict = "eligible"
-    return TrialOutcome(verdict, round(settled, 4), confident, doubtful)
+    return TrialOutcome(verdict, round(settled, 4), confident, doubtful, silent)
+
+
+def silent_requirement(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> bool:
+    """Whether an inclusion that came out unknown is not met when the complete record's
+    silence counts as "no": it asks for a condition the record never mentions. The verdict
+    keeps it unknown (silence may only help); the ranking reads it as a trial for other
+    patients ("Patients with HIV-1 infection" in a hepatitis C trial, for a note that never
+    mentions HIV)."""
+    if plan.form == _FORM_ATOM:
+        found = facts.memo.get(plan.expr[1])
+        if found is None:
+            found = evaluate_atom(plan.expr[2], facts, plan.expr[1])
+        return found.value is False
+    return _decide_once(plan, nct_id, facts) == NOT_MET
 
 
 def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
-           subject: trial_subject.Subject) -> tuple[int, int, int]:
-    """(unknown, confident failures, doubtful failures) of ``rows`` with outcomes shared
-    by shape (``facts.outcomes``): most were already decided for another trial."""
+           subject: trial_subject.Subject) -> tuple[int, int, int, int]:
+    """(unknown, confident failures, doubtful failures, silent requirements) of ``rows``
+    with outcomes shared by shape (``facts.outcomes``): most were already decided for
+    another trial."""
     shared = facts.outcomes
     keys = rows.shapes if full else rows.loose_shapes
     outcomes = list(map(shared.get, keys))
@@ -517,7 +543,7 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
                     outcome = shared[key] = _decide(plans[i], nct_id, facts)
                 outcomes[i] = outcome
     unknown = outcomes.count(UNKNOWN)
-    confident = doubtful = 0
+    confident = doubtful = silent = 0
     blocked = list(map(operator.eq, outcomes, rows.blocking))
     if True in blocked:
         plans = rows.plans
@@ -530,7 +556,10 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
                     confident += 1
                 else:
                     doubtful += 1
-    return unknown, confident, doubtful
+    if rows.asking and facts.profile.absent_means_no:
+        silent = sum(1 for i in rows.asking
+                     if outcomes[i] == UNKNOWN and silent_requirement(rows.plans[i], nct_id, facts))
+    return unknown, confident, doubtful, silent
 
 
 def _failure(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: trial_subject.Subject):
@@ -544,8 +573,8 @@ def _failure(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: tri
 
 
 def _count_unshared(plans: tuple[CriterionPlan, ...], nct_id: str, facts: PatientFacts,
-                    subject: trial_subject.Subject) -> tuple[int, int, int]:
-    unknown = confident = doubtful = 0
+                    subject: trial_subject.Subject) -> tuple[int, int, int, int]:
+    unknown = confident = doubtful = silent = 0
     for plan in plans:
         outcome = criterion_outcome(plan, nct_id, facts)
         if outcome == plan.blocking:
@@ -558,4 +587,6 @@ def _count_unshared(plans: tuple[CriterionPlan, ...], nct_id: str, facts: Patien
                 doubtful += 1
         elif outcome == UNKNOWN:
             unknown += 1
-    return unknown, confident, doubtful
+            if plan.asks_condition and facts.profile.absent_means_no and silent_requirement(plan, nct_id, facts):
+                silent += 1
+    return unknown, confident, doubtful, silent

@@ -79,8 +79,9 @@ class ScoreParts(_Model):
                                           "(that one loses score instead: confident_failures, doubtful_failures) "
                                           "(higher first).")
     score: float = Field(default=0.0, ge=-1, le=1, description="Orders trials within a tier: relevance, less "
-                                                               "0.2 when confident_failures > 0 and 0.2 when "
-                                                               "doubtful_failures > 0 (higher first).")
+                                                               "0.2 when confident_failures > 0, 0.2 when "
+                                                               "doubtful_failures > 0 and 0.02 when "
+                                                               "silent_requirements > 0 (higher first).")
     relevance: float = Field(ge=0, le=1, description="Topical relevance of the trial to the patient's conditions: "
                                                      "0.7 x text_relevance + 0.3 x concept_relevance, or "
                                                      "text_relevance alone when concepts_compared is false.")
@@ -99,6 +100,9 @@ class ScoreParts(_Model):
     settled_share: float = Field(ge=0, le=1, description="Share of criteria settled for this patient (higher first).")
     distance_km: float | None = Field(default=None, description="Distance to the nearest recruiting site "
                                                                 "(nearer first; unknown last).")
+    silent_requirements: int = Field(default=0, ge=0, description="Fully read inclusion criteria asking for a "
+                                     "condition that a complete record (a note) never mentions: unknown, not "
+                                     "failed, but the score is 0.02 lower when there is one.")
 
 
 class NearestSite(_Model):

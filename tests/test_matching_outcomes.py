@@ -23,7 +23,7 @@ from matching.evaluate import evaluate_trial_detailed
 from matching.facts import PatientFacts, atom_key, atom_number
 from matching.outcomes import criterion_outcome, judge_trial, top_outcome, trial_plans
 from matching.profile import PatientProfile
-from matching.rank import failures_of, score_parts, sort_key
+from matching.rank import failures_of, score_parts, silent_requirements_of, sort_key
 from matching.relevance import patient_topics
 from matching.text_relevance import TermIndex, profile_query
 from matching.trial import TrialSummary
@@ -115,6 +115,7 @@ def assert_same_as_full_evaluation(trials, profile):
         fast = judge_trial(trial, fast_facts)
         assert (fast.verdict, fast.settled_share) == (full.verdict, full.summary.settled_share), trial.nct_id
         assert (fast.confident_failures, fast.doubtful_failures) == failures_of(full.criteria), trial.nct_id
+        assert fast.silent_requirements == silent_requirements_of(full.criteria), trial.nct_id
         assert _fast_trial_outcomes(trial, fast_facts) == _detailed_outcomes(full.criteria), trial.nct_id
 
 
@@ -198,7 +199,7 @@ def test_engine_ranking_equals_ranking_by_full_evaluation(profile):
         confident, doubtful = failures_of(full.criteria)
         score = score_parts(full.verdict, relevance.relevance(trial, topics), full.summary.settled_share, None,
                             text_relevance=text[trial.nct_id], confident_failures=confident,
-                            doubtful_failures=doubtful)
+                            doubtful_failures=doubtful, silent_requirements=silent_requirements_of(full.criteria))
         reference.append((sort_key(score, trial.nct_id), trial.nct_id, full.verdict, full.summary))
     reference.sort()
     assert [(t.nct_id, t.verdict, t.summary) for t in result.trials] == [r[1:] for r in reference]
