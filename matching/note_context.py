@@ -184,6 +184,9 @@ def _added_rules() -> list[ConTextRule]:
               direction="BIDIRECTIONAL", on_modifies=_screened_without_result),
         # uncertainty
         _rule("concern for", UNCERTAIN, pattern=[_lower_in("concern", "suspicion", "suspected", "questionable", "?")]),
+        # "was given a presumptive diagnosis of hepatic encephalopathy": not yet confirmed
+        _rule("presumptive", UNCERTAIN, pattern=[_lower_in("presumptive", "presumed", "provisional", "tentative")],
+              max_scope=5),
         _rule("differential", UNCERTAIN, pattern=[_lower_in("ddx", "differential")]),
     ]
     return rules

@@ -119,3 +119,27 @@ def test_a_phrase_after_a_histology_that_names_no_narrower_site_changes_nothing(
         assert not any(conditions.values())
     else:
         assert "cancer" not in " ".join(conditions)
+
+
+# --- an unconfirmed diagnosis (quality lane, session 7) -----------------------------------------
+
+def _kept(note: str) -> dict[str, bool]:
+    return {c.text: c.present for c in read(note).profile.conditions}
+
+
+@pytest.mark.parametrize("note, text", [
+    ("Patient was given a presumptive diagnosis of hepatic encephalopathy and started on lactulose.",
+     "hepatic encephalopathy"),
+    ("Presumed pneumonia, started on antibiotics.", "pneumonia"),
+    ("A provisional diagnosis of asthma was made.", "asthma"),
+])
+def test_a_presumptive_diagnosis_is_not_yet_the_patients(note, text):
+    kept = _kept(note)
+    assert text not in kept, kept
+    uncertain = [f for f in read(note).ignored if f.kind == "condition"]
+    assert any(text in f.value["text"].lower() for f in uncertain), [f.value for f in uncertain]
+
+
+def test_a_presumptive_cue_reaches_only_its_own_phrase():
+    kept = _kept("He has cirrhosis. A provisional diagnosis of HE was made; later he was found to have diabetes.")
+    assert kept.get("cirrhosis") is True and kept.get("diabetes mellitus") is True, kept
