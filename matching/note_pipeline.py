@@ -75,6 +75,9 @@ def _span_key(span: Span) -> str:
     return " ".join(span.text.split())
 
 
+_SLASH_REACH = 4  # words either side of a slash that a phrase read across it may take
+
+
 class ConceptMarker:
     """Marks the clinical concepts of a note as entities, one ``Term`` per span."""
 
@@ -101,6 +104,9 @@ class ConceptMarker:
             spans.append(self._labelled(span, self.vocab.exact.get(_span_key(span))))
         spans.extend(self._drugs(doc))
         spans.extend(self._procedure_words(doc))
+        taken = {t for span in spans if span is not None for t in range(span.start, span.end)}
+        spans.extend(span for span in self._slash_alternatives(doc)
+                     if not taken.intersection(range(span.start, span.end)))
         chosen = filter_spans([s for s in spans if s is not None])
         doc.ents = [self._with_modifiers(doc, self._past_denied_word(doc, s)) for s in chosen]
         return doc
@@ -143,6 +149,30 @@ class ConceptMarker:
             mesh = info.get("mesh_id")
             term = Term(MEDICATION, name, code_system="mesh" if mesh else None, code=mesh)
             found.append(self._labelled(span, term))
+        return found
+
+    def _slash_alternatives(self, doc: Doc) -> list[Span]:
+        """"squamous intraepithelial/glandular lesion": two words joined by a slash are
+        alternatives within one phrase ("squamous intraepithelial lesion" or "squamous
+        glandular lesion"). A vocabulary phrase read with either word alone marks the whole
+        written span (the longest such phrase), where no term was found already ("HTN/DM",
+        "breast/ovarian cancer" and "nausea/vomiting" keep their own terms)."""
+        found = []
+        for token in doc:
+            i = token.i
+            if (token.text != "/" or i == 0 or i + 1 >= len(doc) or token.whitespace_
+                    or doc[i - 1].whitespace_ or not doc[i - 1].is_alpha or not doc[i + 1].is_alpha):
+                continue
+            best = None
+            for start in range(max(0, i - _SLASH_REACH), i):
+                for end in range(i + 2, min(len(doc), i + 2 + _SLASH_REACH) + 1):
+                    for kept in ((doc[start:i], doc[i + 2:end]), (doc[start:i - 1], doc[i + 1:end])):
+                        words = " ".join(t.lower_ for part in kept for t in part)
+                        term = self.vocab.lower.get(words)
+                        if term is not None and (best is None or end - start > best[1] - best[0]):
+                            best = (start, end, term)
+            if best is not None:
+                found.append(self._labelled(doc[best[0]:best[1]], best[2]))
         return found
 
     def _procedure_words(self, doc: Doc) -> list[Span]:

@@ -145,3 +145,20 @@ def test_a_cue_inside_brackets_stops_at_the_closing_bracket(note, denied, kept_p
 def test_a_cue_before_brackets_still_reaches_into_them():
     conditions = {text.lower(): present for text, (present, _) in kept("No fever (or chills) today.").items()}
     assert conditions.get("chills") is False, conditions
+
+
+# --- two words joined by a slash inside one phrase (quality lane, session 7) -----------------
+
+def test_a_slash_between_two_words_of_a_phrase_reads_either_word():
+    found = kept("A Pap smear revealed abnormal cervical squamous intraepithelial/glandular lesion.")
+    assert found == {"cervical squamous intraepithelial lesion": (True, False)}, found
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("History of HTN/DM.", {"hypertension", "diabetes mellitus"}),
+    ("No nausea/vomiting.", {"nausea", "vomiting"}),
+    ("Pap smear revealed low/high grade squamous intraepithelial lesion.",
+     {"high grade squamous intraepithelial lesion"}),
+])
+def test_terms_found_around_a_slash_keep_their_own_reading(note, expected):
+    assert set(kept(note)) == expected, kept(note)
