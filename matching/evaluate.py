@@ -41,6 +41,9 @@ Semantics (DESIGN.md, "Evaluation semantics"):
   is absent.
 - Under a complete record, a measurement offered beside the condition it defines ("heart
   failure or EF < 30%") is not met when the condition is not: :mod:`matching.sign_alternatives`.
+- An inclusion left unknown only because the complete record is silent on the condition it
+  asks for is marked ``silent`` (``asks_for_condition``): the verdict is unchanged, the
+  ranking counts it (``matching.rank``, silent requirements).
 - A top-level criterion that rules the patient out only through the disease the trial
   studies ("prior history of malignancy" in a breast cancer trial) is unknown:
   :mod:`matching.trial_subject`.
