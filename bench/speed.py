@@ -670,8 +670,11 @@ def run(args) -> int:
     compiled, compile_wall, compiled_now = compiled_rules(inputs, cache, args.workers, log=log_line)
 
     from criteria_rules.ir import RuleSet
+    from matching.packed_rules import PackedRules
 
-    rulesets = {digest: RuleSet.model_validate_json(compiled[digest]) for digest in inputs}
+    # one packed RuleSet per distinct input, as a worker's catalog holds them
+    rulesets = {digest: PackedRules.pack(RuleSet.model_validate_json(compiled[digest]), compiled[digest])
+                for digest in inputs}
     requests = prepared_requests(request_bodies())
     latencies: list[LatencyResult] = []
     for size in args.sizes:
