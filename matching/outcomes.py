@@ -491,14 +491,10 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     as_patient, as_volunteer, text = _trial_rows(trial)
     registry = as_volunteer if facts.profile.healthy_volunteer else as_patient
     subject = trial_subject.Subject(trial, facts)
-    if facts.criterion_answers:
-        # answers to one trial's own criteria: no sharing of outcomes (criterion_outcome)
-        counts = _count_unshared(registry.plans + text.plans, trial.nct_id, facts, subject)
-    else:
-        full = reads_unread_words(facts)  # memo_key, once per trial
-        first = _count(registry, full, trial.nct_id, facts, subject)
-        second = _count(text, full, trial.nct_id, facts, subject)
-        counts = tuple(a + b for a, b in zip(first, second))
+    full = reads_unread_words(facts)  # memo_key, once per trial
+    first = _count(registry, full, trial.nct_id, facts, subject)
+    second = _count(text, full, trial.nct_id, facts, subject)
+    counts = tuple(a + b for a, b in zip(first, second))
     unknown, confident, doubtful, silent = counts
     total = len(registry.plans) + len(text.plans)
     settled = (total - unknown) / total if total else 0.0
@@ -529,19 +525,22 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
            subject: trial_subject.Subject) -> tuple[int, int, int, int]:
     """(unknown, confident failures, doubtful failures, silent requirements) of ``rows``
     with outcomes shared by shape (``facts.outcomes``): most were already decided for
-    another trial."""
-    shared = facts.outcomes
-    keys = rows.shapes if full else rows.loose_shapes
-    outcomes = list(map(shared.get, keys))
-    if None in outcomes:
-        plans = rows.plans
-        for i, outcome in enumerate(outcomes):
-            if outcome is None:
-                key = keys[i]
-                outcome = shared.get(key)  # (an earlier plan of this trial may share the shape)
+    another trial. Answers to one trial's own criteria share nothing (criterion_outcome)."""
+    if facts.criterion_answers:
+        outcomes = [criterion_outcome(plan, nct_id, facts) for plan in rows.plans]
+    else:
+        shared = facts.outcomes
+        keys = rows.shapes if full else rows.loose_shapes
+        outcomes = list(map(shared.get, keys))
+        if None in outcomes:
+            plans = rows.plans
+            for i, outcome in enumerate(outcomes):
                 if outcome is None:
-                    outcome = shared[key] = _decide(plans[i], nct_id, facts)
-                outcomes[i] = outcome
+                    key = keys[i]
+                    outcome = shared.get(key)  # (an earlier plan of this trial may share the shape)
+                    if outcome is None:
+                        outcome = shared[key] = _decide(plans[i], nct_id, facts)
+                    outcomes[i] = outcome
     unknown = outcomes.count(UNKNOWN)
     confident = doubtful = silent = 0
     blocked = list(map(operator.eq, outcomes, rows.blocking))
@@ -570,23 +569,3 @@ def _failure(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: tri
                            lambda other: criterion_outcome(plan, nct_id, other)):
         return UNKNOWN
     return plan.compiled
-
-
-def _count_unshared(plans: tuple[CriterionPlan, ...], nct_id: str, facts: PatientFacts,
-                    subject: trial_subject.Subject) -> tuple[int, int, int, int]:
-    unknown = confident = doubtful = silent = 0
-    for plan in plans:
-        outcome = criterion_outcome(plan, nct_id, facts)
-        if outcome == plan.blocking:
-            kind = _failure(plan, nct_id, facts, subject)
-            if kind == UNKNOWN:
-                unknown += 1
-            elif kind:
-                confident += 1
-            else:
-                doubtful += 1
-        elif outcome == UNKNOWN:
-            unknown += 1
-            if plan.asks_condition and facts.profile.absent_means_no and silent_requirement(plan, nct_id, facts):
-                silent += 1
-    return unknown, confident, doubtful, silent
