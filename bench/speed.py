@@ -383,15 +383,20 @@ def measure_latency(trials: Sequence, requests, repeats: int, candidate_limit: i
 
 
 def rss_mib() -> tuple[float, float]:
-    """(current RSS, peak RSS) of this process in MiB."""
-    current = 0.0
+    """(current RSS, peak RSS) of this process in MiB.
+
+    The peak is the kernel's high-water mark of this process's own memory (VmHWM), not
+    ``getrusage``'s ru_maxrss: that one survives exec, so a probe started by a large
+    parent (the bench itself, holding a 100k corpus) reported the parent's size."""
+    found = {"VmRSS:": 0.0, "VmHWM:": 0.0}
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
+            key = line.split(":", 1)[0] + ":"
+            if key in found:
+                found[key] = int(line.split()[1]) / 1024
     except OSError:
-        pass
-    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return 0.0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return found["VmRSS:"], found["VmHWM:"]
 
 
 def memory_probe(corpus: Path, cache: Path, size: int, mode: str) -> dict:
