@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Load the trial catalog and warm the matcher before serving (eligo serve turns it on), "
         "so no worker takes a match request before it is ready",
     )
+    parsed_rulesets_kept: int = Field(
+        default=256, ge=0, le=1_000_000,
+        description="RuleSets a worker keeps parsed after explaining a page (about 90 KiB each); the catalog "
+        "holds them packed, so more trades memory for less CPU per match (matching.packed_rules)",
+    )
     catalog_check_seconds: float = Field(
         default=5.0, ge=0, description="How often a worker checks whether trials changed (0 = every request)"
     )

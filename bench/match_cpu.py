@@ -253,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK_DIR)
     parser.add_argument("--workers", type=int, default=2, help="compile processes when the cache lacks rules")
     parser.add_argument("--candidate-limit", type=int, default=None, help="default: the service's")
+    parser.add_argument("--parsed-kept", type=int, default=None,
+                        help="RuleSets kept parsed (the service's ELIGO_PARSED_RULESETS_KEPT; default 256)")
     parser.add_argument("--skip-phases", action="store_true", help="only the plain pass and the digest")
     parser.add_argument("--dump", type=Path, help="write every response's JSON, one a line")
     parser.add_argument("--cprofile", type=Path, help="write a cProfile of one plain pass to this file")
@@ -262,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     from matching.engine import warm_up
 
     candidate_limit = args.candidate_limit or DEFAULT_CANDIDATE_LIMIT
+    if args.parsed_kept is not None:
+        from matching.packed_rules import keep_parsed
+
+        keep_parsed(args.parsed_kept)
     started = time.perf_counter()
     snapshot, corpus, compiled_now = load_snapshot(args.work_dir, args.size, args.workers)
     warm_up()

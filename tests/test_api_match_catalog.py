@@ -147,3 +147,17 @@ def test_a_preloading_app_has_its_catalog_before_the_first_request(
     catalog = client.app.state.catalog  # built during start-up, not by a request
     assert "NCT09000001" in catalog.current().by_id
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_service_keeps_as_many_parsed_rulesets_as_configured(make_client, migrated_db_url, session_factory,
+                                                                  make_study):
+    """ELIGO_PARSED_RULESETS_KEPT trades memory for CPU (matching.packed_rules): a worker
+    applies it when it builds its catalog."""
+    from matching import packed_rules
+
+    import_records(session_factory, records(make_study("NCT09000001", conditions=["Asthma"])))
+    try:
+        make_client(migrated_db_url, preload_catalog=True, load_demo=False, parsed_rulesets_kept=3)
+        assert packed_rules._recent.size == 3
+    finally:
+        packed_rules.keep_parsed(packed_rules.PARSED_KEPT)

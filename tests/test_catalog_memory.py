@@ -73,6 +73,10 @@ def test_recently_read_rulesets_are_bounded():
     recent.get(packs[2])  # pushes out packs[1], the least recently read
     kept = weakref.ref(recent.get(packs[1]))
     assert recent.get(packs[1]) is kept() and recent.get(packs[0]) is not first
+    recent.resize(0)  # ELIGO_PARSED_RULESETS_KEPT=0: every read parses
+    assert recent.get(packs[2]) is not recent.get(packs[2])
+    with pytest.raises(ValueError):
+        recent.resize(-1)
 
 
 def test_a_trial_explained_from_packed_rules_reads_as_from_its_ruleset():

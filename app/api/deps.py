@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog import TrialCatalog
 from app.config import Settings
+from matching.packed_rules import keep_parsed
 
 
 def get_settings(request: Request) -> Settings:
@@ -40,6 +41,7 @@ def get_catalog_for_state(state) -> TrialCatalog:
         with _catalog_lock:
             catalog = getattr(state, "catalog", None)
             if catalog is None:
+                keep_parsed(state.settings.parsed_rulesets_kept)
                 catalog = TrialCatalog(state.session_factory, check_seconds=state.settings.catalog_check_seconds)
                 state.catalog = catalog
     return catalog
