@@ -22,6 +22,9 @@ _WORD = re.compile(r"[A-Za-z]+")
 _OR = re.compile(r"\b(?:or|nor|either|and/or|otherwise)\b|/", re.I)
 _AND = re.compile(r"\b(?:and|with|plus|after|following|who|that|but|while|as well as|due to|secondary to|because|caused by|for|in|on|by|under|without)\b", re.I)
 # Words that may sit between listed conditions without relating them ("acute and chronic").
+# A relative clause describing what precedes it ("... that is HPV 16 positive", "which has
+# been confirmed by"); "or those who have ..." names another group, so "who" is not one.
+_RELATIVE = re.compile(r"\b(?:that|which)\s+(?:is|are|was|were|has|have|had)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _LIST_GLUE = re.compile(
     r"^(?:\s|,|\band\b|\bacute\b|\bchronic\b|\bactive\b|\bsevere\b|\buncontrolled\b|\bknown\b|\bother\b|\bany\b|\bsignificant\b|\bhistory of\b|\bclinically\b|\bprior\b)*$",
     re.I,
@@ -41,12 +44,22 @@ def _family(part: Part) -> str | None:
     return part.node.atom.type if isinstance(part.node, AtomNode) else None
 
 
+def qualifies_after_alternatives(separator: str) -> bool:
+    """Whether the words between two atoms end in a relative clause opened after the last
+    "or" ("carcinoma of the oropharynx or unknown primary that is HPV 16 positive"): the next
+    atom then says what the alternatives must be, not a further alternative."""
+    last_or = None
+    for last_or in _OR.finditer(separator):
+        pass
+    return last_or is not None and bool(_RELATIVE.search(separator[last_or.end():]))
+
+
 def _separator(text: str) -> str:
     s = _PARENS.sub(" ", text).strip()
     if not s:
         return "comma"
     if _OR.search(s):
-        return "or"
+        return "and" if qualifies_after_alternatives(s) else "or"
     words = _WORD.findall(s)
     if _AND.search(s) or len(words) > 2:
         return "and"

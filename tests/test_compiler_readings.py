@@ -324,3 +324,28 @@ def test_a_drug_after_the_list_ends_is_still_a_drug_being_taken():
     rules = exclusion("Allergy to penicillin and currently taking warfarin")
     assert [a.concept for a in atoms_of(rules, atom_type="allergy")] == ["penicillin"]  # (a lexicon concept since session 5)
     assert [a.concept for a in atoms_of(rules, atom_type="medication")] == ["warfarin"]
+
+
+# --- a relative clause after alternatives ------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "that is HPV 16 positive" says what the carcinoma must be, not a third alternative
+    ("Squamous cell carcinoma of the oropharynx or unknown primary that is HPV 16 positive",
+     "all(malignancy, hpv_infection)"),
+    # "or those who have had ..." names another group: still alternatives
+    ("History of stroke or patients who have had a transient ischemic attack", None),
+])
+def test_a_relative_clause_after_alternatives_qualifies_them(text, expected):
+    c = inclusion(text).criteria[0]
+    if expected is None:
+        assert c.expr.op == "any"
+    else:
+        assert shape(c.expr) == expected
+
+
+def test_a_qualified_alternative_is_not_met_by_the_qualifier_alone():
+    rules = inclusion("Squamous cell carcinoma of the oropharynx or unknown primary that is HPV 16 positive")
+    profile = PatientProfile(age_years=54, sex="female", absent_means_no=True,
+                             conditions=[Condition(text="HPV 16 infection")])
+    assert outcome(rules, profile) != "met"
