@@ -6,7 +6,8 @@ condition itself, so the profile's facts carry them as conditions too:
 
 - ``LAB_SIGNS``: a value beyond a threshold that defines a condition (WHO anaemia by
   sex, age and pregnancy; thrombocytopenia, neutropenia, hypoxaemia, fever, renal
-  insufficiency, a reduced ejection fraction, the sodium and potassium disorders). Only a
+  insufficiency, a reduced ejection fraction, the sodium and potassium disorders, vitamin D
+  deficiency). Only a
   value the record states counts, in the threshold's unit after conversion; a value that
   cannot be converted counts for nothing. Thresholds are the usual textbook limits, chosen so that a value
   past them is the condition by definition, not a borderline reading.
@@ -36,6 +37,7 @@ class DerivedCondition:
 
     condition: Condition
     label: str
+    topical: bool = False  # the sign's ``topical``: a trial about it is about this patient
 
 
 Threshold = Callable[[PatientProfile, dt.date], float | None]  # None: the sign does not apply
@@ -48,6 +50,11 @@ class LabSign:
     comparator: str  # "<" or ">"
     unit: str
     threshold: Threshold
+    # A deficiency treated in itself (vitamin D) is what a trial for it is about; an organ
+    # sign (anaemia, renal insufficiency, fever) is mostly the consequence of a disease the
+    # record names, and searching for it pulls in trials about other diseases. Only
+    # topical signs add words to the text query (matching.engine).
+    topical: bool = False
 
 
 def _fixed(value: float, min_age: float = 0) -> Threshold:
@@ -92,6 +99,8 @@ LAB_SIGNS: tuple[LabSign, ...] = (
     LabSign("hypernatremia", frozenset({"sodium"}), ">", "mmol/L", _fixed(145)),
     LabSign("hypokalemia", frozenset({"potassium"}), "<", "mmol/L", _fixed(3.5)),
     LabSign("hyperkalemia", frozenset({"potassium"}), ">", "mmol/L", _fixed(5.5)),
+    # the Endocrine Society's cut-off: 25-hydroxyvitamin D below 20 ng/mL (50 nmol/L)
+    LabSign("vitamin D deficiency", frozenset({"vitamin_d"}), "<", "ng/mL", _fixed(20), topical=True),
 )
 
 
@@ -139,8 +148,9 @@ def lab_sign_met(sign: LabSign, lab: LabResult, profile: PatientProfile, as_of: 
     return f"{lab.analyte} {_num(lab.value)} {lab.unit}".rstrip() + f", {_WORDS[sign.comparator]} {_num(threshold)} {sign.unit}"
 
 
-def _derived(name: str, label: str, evidence: Evidence | None, onset: dt.date | None) -> DerivedCondition:
-    return DerivedCondition(Condition(text=name, onset=onset, evidence=evidence), label)
+def _derived(name: str, label: str, evidence: Evidence | None, onset: dt.date | None,
+             topical: bool = False) -> DerivedCondition:
+    return DerivedCondition(Condition(text=name, onset=onset, evidence=evidence), label, topical)
 
 
 def treatment_sign_met(sign: TreatmentSign, medication_text: str) -> bool:
@@ -174,7 +184,8 @@ def derive_conditions(profile: PatientProfile, as_of: dt.date) -> list[DerivedCo
                 continue
             basis = lab_sign_met(sign, lab, profile, as_of)
             if basis:
-                found[sign.condition] = _derived(sign.condition, f"{sign.condition} ({basis})", lab.evidence, lab.date)
+                found[sign.condition] = _derived(sign.condition, f"{sign.condition} ({basis})", lab.evidence, lab.date,
+                                                 sign.topical)
     for medication in profile.medications:
         if not medication.present or medication.end is not None or not medication.text:
             continue

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from matching.ballots import Ballot, ballot
+from matching.derived_conditions import derive_conditions
 from matching.evaluate import Evaluation, evaluate_trial_detailed
 from matching.facts import PatientFacts
 from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
@@ -183,7 +184,8 @@ def match_trials(
     max_km = profile.location.max_distance_km if profile.location else None
 
     trials = list(trials)
-    tokens = query_terms(profile, query_text, context_text)
+    established = [d.condition.text for d in derive_conditions(profile, as_of) if d.topical]
+    tokens = query_terms(profile, query_text, context_text, established)
     if text_index is None and tokens:
         text_index = TermIndex(trials)
     text = text_index.relevance_of(trials, tokens) if tokens else {}

@@ -494,6 +494,15 @@ LAB_ALIASES: dict[str, str] = {
     "sao2": "oxygen saturation",
     "qtc": "QTc interval",
     "ige": "IgE",
+    # 25-hydroxyvitamin D, the level that says whether a patient lacks vitamin D
+    "vitamin d": "vitamin D",
+    "vit d": "vitamin D",
+    "vit. d": "vitamin D",
+    "25-hydroxyvitamin d": "vitamin D",
+    "25-hydroxy vitamin d": "vitamin D",
+    "25-oh vitamin d": "vitamin D",
+    "25(oh)d": "vitamin D",
+    "25(oh) vitamin d": "vitamin D",
 }
 
 # Default units for a bare number, where the analyte makes the unit unambiguous.

@@ -88,7 +88,7 @@ def find_sex(text: str) -> ValueMention | None:
 _UNIT = (
     r"x\s?10\s?\^?\s?\d+\s?/\s?[uμµm]?L|10\^\d+\s?/\s?[uμµm]?L|[kK]/[uμµ]L|"
     # concentrations as notes write them, in any case ("ng/ml", "U/l", "mg/dl")
-    r"(?i:g/dL|mg/dL|g/L|mg/L|[uμµ]mol/L|mmol/L|mEq/L|m?[IU]U/m?L|U/L|IU/L|ng/mL|pg/mL|[uμµ]g/mL|ng/dL|copies/mL)(?!\w)|"
+    r"(?i:g/dL|mg/dL|g/L|mg/L|[uμµ]mol/L|mmol/L|nmol/L|mEq/L|m?[IU]U/m?L|U/L|IU/L|ng/mL|pg/mL|[uμµ]g/mL|ng/dL|copies/mL)(?!\w)|"
     r"mL/min(?:/1\.73\s?m2)?|cells/(?:mm3|[uμµ]L)|/mm3|/[uμµ]L|mm\s?Hg|bpm|/min|kg/m2|kg|lbs?|cm|"
     r"°\s?[CF]|[CF]\b|sec|s\b|%"
 )
@@ -127,7 +127,7 @@ _BP = re.compile(r"\b(?:BP|blood pressure)\s*(?:of|is|was|:)?\s*(?P<s>\d{2,3})\s
 
 # Concentration units as the conversions spell them, by their lower case ("ng/ml" -> "ng/mL").
 _CONCENTRATIONS = {u.lower(): u for u in (
-    "g/dL", "mg/dL", "g/L", "mg/L", "umol/L", "mmol/L", "mEq/L", "IU/mL", "mIU/mL", "IU/L", "mIU/L", "U/L",
+    "g/dL", "mg/dL", "g/L", "mg/L", "umol/L", "mmol/L", "nmol/L", "mEq/L", "IU/mL", "mIU/mL", "IU/L", "mIU/L", "U/L",
     "ng/mL", "pg/mL", "ug/mL", "ng/dL", "copies/mL", "uU/mL")}
 
 
@@ -148,6 +148,8 @@ def _unit(raw: str | None, thousands: bool, analyte: str, value: float) -> str:
 
 
 _DECADE_WIDTH = 10
+# "vitamin D 1000 IU daily", "magnesium 400 mg": a dose of the substance, not its level
+_DOSE_FOLLOWS = re.compile(r"\s*(?:IU|I\.U\.|units?|mcg|[uμµ]g|mg)\b", re.I)
 _PER_FIELD = re.compile(r"\s*[A-Za-z]*\s*/\s*(?:hpf|lpf|hpfs|high[- ]power\s+field)\b", re.I)
 
 
@@ -169,6 +171,8 @@ def find_labs(text: str) -> list[ValueMention]:
         if analyte is None:
             continue
         value = float(m["n"].replace(",", ""))
+        if m["unit"] is None and _DOSE_FOLLOWS.match(text, m.end()):
+            continue
         if _PER_FIELD.match(text, m.end()):
             continue  # "WBC: 2 WBCs/hpf": cells in a urine sample under the microscope, not a blood count
         decade = _decade(m)

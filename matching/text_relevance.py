@@ -446,14 +446,18 @@ _GENERIC_HEAD_TERMS = frozenset(_term(w) for w in GENERIC_HEADS) - {None}
 
 
 def query_terms(profile: PatientProfile, query_text: str | None = None,
-                context_text: str | None = None) -> dict[str, float]:
+                context_text: str | None = None, established: Iterable[str] = ()) -> dict[str, float]:
     """The query, term -> weight: the patient's own conditions and procedures (present,
     not a relative's), as named or coded, and ``query_text`` (e.g. the condition and
     procedure words a note extractor found, as written: :func:`note_query_text`) weigh 1;
     the words of ``context_text``'s diagnosis phrases (e.g. the note itself:
     :func:`matching.note_diagnoses.diagnosis_phrases`) ``DIAGNOSIS_WEIGHT``, bar a bare
     "disease" or "syndrome"; its other words ``CONTEXT_WEIGHT``, but not the words it
-    denies ("no fever", "negative for hepatitis": :func:`matching.note_diagnoses.affirmed_text`)."""
+    denies ("no fever", "negative for hepatitis": :func:`matching.note_diagnoses.affirmed_text`).
+    ``established`` names conditions the patient's measurements establish without the record
+    naming them ("vitamin D deficiency" from "Vit D: 14ng/ml":
+    :func:`matching.derived_conditions.derive_conditions`, its topical ones); they weigh as
+    the conditions do."""
     parts: list[str] = []
     for condition in profile.conditions:
         if condition.present and not condition.family:
@@ -461,6 +465,7 @@ def query_terms(profile: PatientProfile, query_text: str | None = None,
     for procedure in profile.procedures:
         if procedure.present:
             parts.append(procedure.text or (procedure.code.display if procedure.code else "") or "")
+    parts.extend(established)
     if query_text:
         parts.append(query_text)
     weights = dict.fromkeys(terms("\n".join(p for p in parts if p)), 1.0)

@@ -103,3 +103,22 @@ def test_suspicion_of_a_condition_does_not_narrow_it():
     # "suspicion" is a degree of certainty, not a qualifier the record must also mention
     note = "A 62 yo man on immunosuppressive medications."
     assert outcome(note, "Diagnosis or suspicion of immunodeficiency state")[0] == "met"
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("A 34-year-old woman with joint pain. Vit D: 14ng/ml.", ["vitamin D deficiency"]),
+    ("A 34-year-old woman with joint pain. 25(OH)D 30 nmol/L.", ["vitamin D deficiency"]),  # 12 ng/mL
+    ("A 34-year-old woman with joint pain. Vitamin D level of 32 ng/mL.", []),
+    # a dose of the vitamin, not its level
+    ("A 34-year-old woman with joint pain. She takes vitamin D 1000 IU daily.", []),
+])
+def test_vitamin_d_deficiency_from_a_stated_level(note, expected):
+    profile = extract_profile(note, as_of=AS_OF).profile
+    assert [d.condition.text for d in derive_conditions(profile, AS_OF)] == expected
+
+
+def test_a_dose_is_not_read_as_a_level():
+    from matching.note_values import find_labs
+
+    assert find_labs("magnesium 400 mg daily, vitamin D 1000 IU") == []
+    assert [m.value["analyte"] for m in find_labs("Magnesium 1.4, vitamin D 12 ng/mL")] == ["magnesium", "vitamin D"]

@@ -129,3 +129,33 @@ def test_a_diagnosis_phrase_the_profile_already_names_is_not_counted_twice():
     assert len(patient_topics(profile, note)) == len(known)
     assert [t.words for t in note_topics("Diagnosed with Wilson disease last year.", known)] == [
         frozenset({"wilson"})]
+
+
+# A trial about vitamin D among others: a note that only gives the level ("Vit D: 14ng/ml")
+# establishes a deficiency (matching.derived_conditions), which is what such a trial is about.
+VITAMIN_D = trial("NCT00000005", "Premenopausal women", "Patients taking regular vitamin D supplementation "
+                  "above 400 IU daily are not eligible; vitamin D testing at baseline")
+VITAMIN_D_CATALOG = [VITAMIN_D, KNEE, *FILLER]
+
+
+def test_a_deficiency_the_labs_establish_joins_the_text_query():
+    from matching.note import extract_profile
+
+    note = "A 34-year-old woman with joint pain. Her laboratory study is remarkable for Vit D: 14ng/ml."
+    profile = extract_profile(note, as_of=AS_OF).profile
+    result = match_trials(profile, VITAMIN_D_CATALOG, as_of=AS_OF, limit=3)
+    scores = {t.nct_id: t.score.text_relevance for t in result.trials}
+    assert scores.get("NCT00000005", 0.0) > 0.15
+    normal = extract_profile(note.replace("14ng/ml", "34ng/ml"), as_of=AS_OF).profile
+    result = match_trials(normal, VITAMIN_D_CATALOG, as_of=AS_OF, limit=3)
+    assert {t.nct_id: t.score.text_relevance for t in result.trials}.get("NCT00000005", 0.0) < 0.1
+
+
+def test_an_organ_sign_from_a_lab_does_not_join_the_text_query():
+    """Anaemia from a haemoglobin is mostly the consequence of a named disease: the query keeps
+    to what the record names."""
+    profile = PatientProfile(age_years=40, sex="female", conditions=[{"text": "MDD"}],
+                             labs=[{"analyte": "hemoglobin", "value": 8.0, "unit": "g/dL"}])
+    anaemia = trial("NCT00000006", "Adults with anemia")
+    result = match_trials(profile, [anaemia, *CATALOG], as_of=AS_OF, limit=30)
+    assert {t.nct_id: t.score.text_relevance for t in result.trials}["NCT00000006"] == 0.0
