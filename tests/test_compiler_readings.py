@@ -349,3 +349,17 @@ def test_a_qualified_alternative_is_not_met_by_the_qualifier_alone():
     profile = PatientProfile(age_years=54, sex="female", absent_means_no=True,
                              conditions=[Condition(text="HPV 16 infection")])
     assert outcome(rules, profile) != "met"
+
+
+@pytest.mark.parametrize("text", ["The presence of other neurologic conditions",
+                                  "Significant medical or neurological conditions"])
+def test_a_neurological_condition_is_the_class_of_neurological_diseases(text):
+    """"neurologic conditions" was left unread; multiple sclerosis is one, asthma is not."""
+    rules = exclusion(text)
+    assert "neurological_disease" in {a.concept for a in atoms_of(rules, atom_type="condition")}
+    with_ms = PatientProfile(age_years=20, sex="female", absent_means_no=True,
+                             conditions=[Condition(text="relapsing remitting multiple sclerosis")])
+    with_asthma = PatientProfile(age_years=20, sex="female", absent_means_no=True,
+                                 conditions=[Condition(text="asthma")])
+    assert outcome(rules, with_ms) == "met"
+    assert outcome(rules, with_asthma) == "not_met"
