@@ -1103,21 +1103,25 @@ def _names_nothing_listed(concept: str, index: _ItemIndex) -> bool:
 # profiles list no procedure, medication or allergy, and a list that is empty names
 # nothing, denies nothing and holds no other kind of a disease (the full test's answer).
 
+def _lists_nothing(index: _ItemIndex) -> bool:
+    return not index.present and not index.denied
+
+
 def _silent_condition(atom, facts: PatientFacts) -> bool:
     pool = facts.condition_index[atom.family]
-    if not pool.present and not pool.denied:
+    if _lists_nothing(pool):
         return True  # (_other_kind reads this same pool for a patient's own conditions)
     return _names_nothing_listed(atom.concept, pool) and _other_kind(atom, facts) is None
 
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:
     index = facts.procedure_index
-    return (not index.present and not index.denied) or _names_nothing_listed(atom.concept, index)
+    return _lists_nothing(index) or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_medication(atom, facts: PatientFacts) -> bool:
     index = facts.medication_index
-    return (not index.present and not index.denied) or _names_nothing_listed(atom.concept, index)
+    return _lists_nothing(index) or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_allergy(atom, facts: PatientFacts) -> bool:
