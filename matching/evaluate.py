@@ -144,7 +144,7 @@ def evaluate_trial_detailed(trial: TrialSummary, facts: PatientFacts) -> Evaluat
         outcomes += [_on_subject(_evaluate_criterion(c, trial.nct_id, facts, evaluation), c, trial.nct_id, facts,
                                  subject) for c in rules.criteria]
     evaluation.criteria = outcomes
-    evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_text_criteria(trial))
+    evaluation.verdict, evaluation.verdict_reason = _verdict(outcomes, has_criteria(trial))
     evaluation.summary = summarise(outcomes)
     evaluation.question_ids = list(dict.fromkeys(q for o in outcomes if o.outcome == "unknown"
                                                  for q in o.question_ids))
@@ -167,10 +167,6 @@ def _on_subject(result: CriterionOutcome, criterion: Criterion, nct_id: str, fac
         return result
     return _result(criterion, "unknown", result.status, result.facts_used,
                    [criterion_question_id(nct_id, criterion.id)], result.children, subject.note())
-
-
-def has_text_criteria(trial: TrialSummary) -> bool:
-    return has_criteria(trial)
 
 
 # --- registry facts as criteria ----------------------------------------------------------------------

@@ -22,7 +22,6 @@ import json
 import math
 import re
 import threading
-import weakref
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +37,7 @@ from matching.logic import Truth, or3
 from matching.profile import Condition, LabResult, Medication, PatientProfile, Procedure
 from matching.question_catalog import question_id_for_atom
 from matching.units import UnitProblem, analyte_id, convert, default_unit, is_uln_unit
+from matching.weak_ids import WeakIdTable
 
 _STEROIDS = json.loads((Path(__file__).parent / "data" / "corticosteroids.json").read_text())
 
@@ -1024,19 +1024,7 @@ def atom_key(atom) -> tuple:
 # meaning instead (canonical_atom), so a catalog keeps each meaning once, not once per
 # criterion that states it.
 
-
-class _AtomRef(weakref.ref):
-    """A weak reference to a numbered atom that knows the atom's number and id."""
-
-    __slots__ = ("number", "atom_id")
-
-
-def _forget_atom(ref: _AtomRef) -> None:
-    if _NUMBER_BY_ATOM.get(ref.atom_id) is ref:
-        _NUMBER_BY_ATOM.pop(ref.atom_id, None)
-
-
-_NUMBER_BY_ATOM: dict[int, _AtomRef] = {}  # id(atom) -> weak reference carrying its number
+_NUMBER_BY_ATOM = WeakIdTable()  # atom -> its number, while the atom lives
 _NUMBER_BY_KEY: dict[tuple, int] = {}
 _CANONICAL: dict[int, object] = {}  # number -> the atom plans hold for that meaning
 _MAX_NUMBERED = 500_000
@@ -1050,9 +1038,9 @@ def atom_number(atom) -> int:
     Computed once per atom object (while the atom lives): trials stay in memory between
     requests.
     """
-    cached = _NUMBER_BY_ATOM.get(id(atom))
-    if cached is not None and cached() is atom:
-        return cached.number
+    cached = _NUMBER_BY_ATOM.get(atom)
+    if cached is not None:
+        return cached
     key = atom_key(atom)
     with _numbering:
         if len(_NUMBER_BY_ATOM) >= _MAX_NUMBERED or len(_NUMBER_BY_KEY) >= _MAX_NUMBERED:
@@ -1062,9 +1050,7 @@ def atom_number(atom) -> int:
         number = _NUMBER_BY_KEY.get(key)
         if number is None:
             number = _NUMBER_BY_KEY[key] = next(_next_number)
-        ref = _AtomRef(atom, _forget_atom)
-        ref.number, ref.atom_id = number, id(atom)
-        _NUMBER_BY_ATOM[id(atom)] = ref
+        _NUMBER_BY_ATOM.put(atom, number)
     return number
 
 

@@ -23,13 +23,12 @@ import itertools
 import operator
 import sys
 import threading
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
-from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, has_text_criteria, registry_criteria_for,
+from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, registry_criteria_for,
                                registry_limits)
 from matching.facts import PatientFacts, canonical_atom, evaluate_atom
 from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, or3
@@ -38,6 +37,7 @@ from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.shared_values import SharedValues
 from matching.trial import TrialSummary, derived_once
+from matching.weak_ids import WeakIdTable
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 
@@ -205,20 +205,18 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
 # RuleSet or its PackedRules (matching.packed_rules). Held weakly: an entry leaves with that
 # object, so a catalog reload that drops a text drops its plans too. RuleSets are treated
 # as immutable once matched, as everywhere in matching.
-_PLANS: dict[int, tuple[weakref.ref, tuple[CriterionPlan, ...]]] = {}
+_PLANS = WeakIdTable()  # RuleSet or PackedRules -> its plans
 
 
 def plan_rules(rules: RuleSet | PackedRules) -> tuple[CriterionPlan, ...]:
     """The plans of ``rules``' top-level criteria, worked out once per object."""
-    key = id(rules)
-    cached = _PLANS.get(key)
-    if cached is not None and cached[0]() is rules:
-        return cached[1]
+    cached = _PLANS.get(rules)
+    if cached is not None:
+        return cached
     parsed = rules.load() if isinstance(rules, PackedRules) else rules
     plans = tuple(plan_criterion(c) for c in parsed.criteria)
     with _planning:
-        # (the callback runs as the RuleSet is freed, before its id can be reused)
-        _PLANS[key] = (weakref.ref(rules, lambda _, key=key: _PLANS.pop(key, None)), plans)
+        _PLANS.put(rules, plans)
     return plans
 
 
@@ -500,7 +498,7 @@ def judge_trial(trial: TrialSummary, facts: PatientFacts) -> TrialOutcome:
     settled = (total - unknown) / total if total else 0.0
     if confident or doubtful:
         verdict = "ineligible"
-    elif unknown or not has_text_criteria(trial):
+    elif unknown or not has_criteria(trial):
         verdict = "possibly_eligible"
     else:
         verdict = "eligible"

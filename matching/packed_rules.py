@@ -18,12 +18,12 @@ Parsed RuleSets are shared with the cache: read-only, like every catalog RuleSet
 from __future__ import annotations
 
 import threading
-import weakref
 import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from criteria_rules.ir import RuleSet
+from matching.weak_ids import IdRef, new_ref
 
 if TYPE_CHECKING:
     from matching.trial import TrialSummary
@@ -78,41 +78,33 @@ class PackedRules:
         return f"PackedRules({self.packed_size} bytes)"
 
 
-class _KeyedRef(weakref.ref):
-    __slots__ = ("key",)
-
-
 class _RecentlyParsed:
     """The last ``size`` RuleSets parsed, by identity of their PackedRules, which are held
     weakly: rules a catalog reload dropped leave with their parsed RuleSet."""
 
     def __init__(self, size: int):
         self.size = size
-        self._parsed: OrderedDict[int, tuple[weakref.ref, RuleSet]] = OrderedDict()
+        self._parsed: OrderedDict[int, IdRef] = OrderedDict()  # id(packed) -> ref carrying the RuleSet
         self._lock = threading.Lock()
 
     def get(self, packed: PackedRules) -> RuleSet:
         key = id(packed)
         with self._lock:
             found = self._parsed.get(key)
-            if found is not None and found[0]() is packed:
+            if found is not None and found() is packed:
                 self._parsed.move_to_end(key)
-                return found[1]
+                return found.value
         ruleset = packed.parse()  # outside the lock: two threads may parse one; both are equal
         with self._lock:
-            ref = _KeyedRef(packed, self._forget)
-            ref.key = key
-            self._parsed[key] = (ref, ruleset)
+            self._parsed[key] = new_ref(packed, ruleset, self._forget)
             self._parsed.move_to_end(key)
             while len(self._parsed) > self.size:
                 self._parsed.popitem(last=False)
         return ruleset
 
-    def _forget(self, ref: _KeyedRef) -> None:
-        # Called as a PackedRules is freed, before its id can be reused. Not under the lock:
-        # a collection may run while a thread holds it; a dict's pop is atomic.
-        found = self._parsed.get(ref.key)
-        if found is not None and found[0] is ref:
+    def _forget(self, ref: IdRef) -> None:
+        # (as matching.weak_ids.WeakIdTable: freed objects leave, without the lock)
+        if self._parsed.get(ref.key) is ref:
             self._parsed.pop(ref.key, None)
 
     def resize(self, size: int) -> None:
