@@ -12,8 +12,8 @@ one, the trials given are the collection.
 
 Every candidate is judged on outcomes alone (:mod:`matching.outcomes`); the full
 explanation (reasons, deciding facts, question ids) is built only for the trials on the
-returned page; the trials that vote on the next questions give only what the vote reads
-(:mod:`matching.ballots`).
+returned page, from the same plans (:mod:`matching.explain`: no RuleSet is parsed); the
+trials that vote on the next questions give only what the vote reads (:mod:`matching.ballots`).
 
 A limit the trial does not give, or a fact the patient did not give, never removes a
 trial. Nothing here logs: profiles are patient data.
@@ -29,7 +29,8 @@ from typing import Iterable
 
 from matching.ballots import Ballot, ballot
 from matching.derived_conditions import derive_conditions
-from matching.evaluate import Evaluation, evaluate_trial_detailed
+from matching.evaluate import Evaluation
+from matching.explain import explain_trial
 from matching.facts import PatientFacts
 from matching.geo import Point, SiteDistance, active_sites, locate_patient, nearest_site
 from matching.profile import PatientProfile
@@ -59,7 +60,7 @@ class _Candidate:
 
     def explained(self, facts: PatientFacts) -> Evaluation:
         if self.evaluation is None:
-            self.evaluation = evaluate_trial_detailed(self.trial, facts)
+            self.evaluation = explain_trial(self.trial, facts)
         return self.evaluation
 
 

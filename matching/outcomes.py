@@ -63,8 +63,10 @@ class CriterionPlan:
     combine_any: bool  # children combine by "any" (else "all")
     unread_exclusion: str | None = None  # an exclusion's text the compiler did not fully read
     narrowing: unread_qualifiers.Narrowing | None = None  # unread words qualifying a partial criterion
-    unread_setting: bool = False  # a partial inclusion also asks where the patient lives or is cared for
-    text: str = ""  # the criterion as written (matching.ballots quotes it)
+    # a partial inclusion's unread words asking where the patient lives or is cared for
+    # (matching.unread_settings; None when there are none)
+    unread_setting: str | None = None
+    text: str = ""  # the criterion as written (matching.ballots and matching.explain quote it)
     subject_reading: trial_subject.Reading | None = None  # what matching.trial_subject reads of it
     form: int = _FORM_GENERAL  # _FORM_NONE | _FORM_ATOM | _FORM_GENERAL
     # ``shape`` without the words of an unread exclusion, which only a complete record with
@@ -74,7 +76,8 @@ class CriterionPlan:
     loose_shape: int = -1
     # measurements offered beside the condition they define (matching.sign_alternatives)
     sign_pairs: tuple = ()
-    compiled: bool = False  # fully read by the compiler (registry limits always): a confident failure
+    # compiled | partial | unsupported | registry (registry limits): as a response shows it
+    status: str = "compiled"
     blocking: str = NOT_MET  # the outcome that rules the patient out: not met (inclusion) / met (exclusion)
     # A general criterion without children: its atoms as (number, atom), applies_if's then
     # expr's, in the order the walk meets them. When every one is unknown, so is the
@@ -83,6 +86,15 @@ class CriterionPlan:
     # a fully read inclusion naming a condition ("Patients with HIV-1 infection"): when a
     # complete record's silence leaves it unknown, matching.rank counts it (silent_requirements)
     asks_condition: bool = False
+    # what only an explanation (matching.explain) reads: a partial criterion's note naming
+    # the words not read, and the words of each ``sign_pairs`` measurement as written
+    unread_note: str = ""
+    sign_texts: tuple[str, ...] = ()
+
+    @property
+    def compiled(self) -> bool:
+        """Fully read by the compiler (registry limits always): a failure on it is a confident one."""
+        return self.status == "compiled" or self.status == "registry"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +186,8 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     # (the narrowing follows from the unread text, part of the shape: an exclusion's always,
     # an inclusion's when it has a narrowing)
     words = unread if unread is not None or narrowing is None else criterion.text
-    setting = unread_settings.unread_setting(criterion) is not None
+    setting_words = unread_settings.unread_setting(criterion)
+    setting = setting_words is not None
     core = (inclusion, _expr_shape(expr), _expr_shape(applies_if), tuple(child.shape for child in children),
             combine_any)
     shape = _shape_number(core + (words, setting))
@@ -184,7 +197,8 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         form = _FORM_GENERAL
     else:
         form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
-    sign_pairs = _canonical_pairs(sign_alternatives.covered_measurements(criterion.expr)) if evaluated else ()
+    measurements = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
+    sign_pairs = _canonical_pairs(measurements)
     atoms = ()
     if form == _FORM_GENERAL and not children and expr is not None and not sign_pairs:
         # (a sign pair can settle a criterion whose atoms are all unknown: no shortcut)
@@ -193,11 +207,14 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
             first.setdefault(number, atom)
         atoms = tuple(first.items())
     asks_condition = asks_for_condition(criterion)
+    unread_note = ""
+    if criterion.status == "partial" and criterion.unparsed:
+        unread_note = "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
     # (ids repeat across RuleSets: "inc-1", "exc-3"; a catalog holds one per criterion)
     return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
-                         narrowing, setting, criterion.text, trial_subject.reading(criterion), form, loose_shape,
-                         sign_pairs, criterion.status == "compiled", NOT_MET if inclusion else MET, atoms,
-                         asks_condition)
+                         narrowing, setting_words, criterion.text, trial_subject.reading(criterion), form, loose_shape,
+                         sign_pairs, sys.intern(criterion.status), NOT_MET if inclusion else MET, atoms,
+                         asks_condition, unread_note, tuple(lab.text for lab, _ in measurements))
 
 
 # Plans of each RuleSet's criteria, shared by the trials that share the RuleSet (one per
@@ -225,7 +242,7 @@ def _registry_plans(low: float | None, high: float | None, sex: str | None,
                     patients_only: bool) -> tuple[CriterionPlan, ...]:
     # A few hundred distinct registry limits cover every trial; see evaluate.registry_limits.
     # Structured registry data: a failure on it is always a confident one.
-    return tuple(dataclasses.replace(plan_criterion(c), compiled=True)
+    return tuple(dataclasses.replace(plan_criterion(c), status="registry")
                  for c in registry_criteria_for(low, high, sex, patients_only))
 
 

@@ -93,8 +93,9 @@ def covered(pairs, value_of, profile: PatientProfile, as_of: dt.date) -> dict[in
     return found
 
 
-def reason(label: str, atom: LabAtom) -> str:
-    return f"Your record does not mention {label}, which {atom.text} would be."
+def reason(label: str, measurement_words: str | None) -> str:
+    """Why a measurement is read as not met: ``measurement_words`` is the lab atom's text."""
+    return f"Your record does not mention {label}, which {measurement_words} would be."
 
 
 def wrap_judge(expr: Expr | None, judge, profile: PatientProfile, as_of: dt.date):
@@ -110,7 +111,7 @@ def wrap_judge(expr: Expr | None, judge, profile: PatientProfile, as_of: dt.date
         value, finding = judge(atom)
         label = labels.get(id(atom))
         if value is None and label is not None:
-            return False, AtomFinding(atom.type, False, reason(label, atom))
+            return False, AtomFinding(atom.type, False, reason(label, atom.text))
         return value, finding
 
     return covered_judge
