@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     )
     parsed_rulesets_kept: int = Field(
         default=256, ge=0, le=1_000_000,
-        description="RuleSets a worker keeps parsed after explaining a page (about 90 KiB each); the catalog "
-        "holds them packed, so more trades memory for less CPU per match (matching.packed_rules)",
+        description="RuleSets a worker keeps parsed after reading one in full (about 90 KiB each); the catalog "
+        "holds them packed and a match reads none (it explains its page from plans), so this only spares "
+        "re-parsing for trials evaluated outside a match (matching.packed_rules)",
     )
     catalog_check_seconds: float = Field(
         default=5.0, ge=0, description="How often a worker checks whether trials changed (0 = every request)"

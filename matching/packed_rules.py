@@ -1,15 +1,16 @@
 """A trial's RuleSet kept packed, and parsed only when it is read in full.
 
-A worker's catalog holds every trial, but a match reads a trial's full RuleSet only to
-explain the twenty or so trials on the page it returns: candidates are judged on plans
-(:mod:`matching.outcomes`), which hold what judging reads. Parsed, a RuleSet is about a
+A worker's catalog holds every trial, but a match never reads a trial's full RuleSet:
+candidates are judged, and the page explained, on plans (:mod:`matching.outcomes`,
+:mod:`matching.explain`), made once when the catalog loads the trial. The RuleSet is parsed
+to make them, and to evaluate a trial outside a match (a trial the registry's limits filter
+out, :func:`matching.evaluate.evaluate_trial`). Parsed, a RuleSet is about a
 hundred pydantic objects (45 KiB even with its objects shared); its JSON, compressed, is
 about 2 KiB. A registry has nearly one text per trial, so at 100k trials that is the
 difference between about 4.4 GB and 0.2 GB.
 
 :class:`PackedRules` holds the compressed JSON; :meth:`PackedRules.load` parses it
-through a small cache of recently read RuleSets (a page's trials are often the next
-page's). :func:`rules_of` gives a trial's RuleSet however the trial holds it, so tests
+through a small cache of recently read RuleSets. :func:`rules_of` gives a trial's RuleSet however the trial holds it, so tests
 and callers may still build trials from a RuleSet directly.
 
 Parsed RuleSets are shared with the cache: read-only, like every catalog RuleSet.
@@ -125,8 +126,9 @@ _recent = _RecentlyParsed(PARSED_KEPT)
 
 def keep_parsed(count: int) -> None:
     """Keep up to ``count`` recently read RuleSets parsed (the service's
-    ``ELIGO_PARSED_RULESETS_KEPT``): each costs about 90 KiB, and a page whose trials are
-    all kept skips parsing them (about 0.3-0.5 ms each). 0 parses every time."""
+    ``ELIGO_PARSED_RULESETS_KEPT``): each costs about 90 KiB. Matches parse none (see the
+    module docs), so this only spares re-parsing for trials evaluated outside a match. 0
+    parses every time."""
     _recent.resize(count)
 
 

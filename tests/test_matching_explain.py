@@ -11,6 +11,7 @@ import pytest
 
 from criteria_rules import compile_eligibility
 from criteria_rules.ir import RuleSet
+from matching.engine import match_trials, prepare_trials
 from matching.evaluate import evaluate_trial_detailed
 from matching.explain import explain_trial
 from matching.facts import PatientFacts, atom_key
@@ -122,3 +123,22 @@ def test_questions_from_explanations_equal_questions_from_full_evaluations(profi
 @pytest.mark.parametrize("profile", ALL_PROFILES, ids=IDS)
 def test_explanations_equal_the_full_evaluation_on_compiled_trials(corpus_sample, profile):  # noqa: F811
     assert_explanations_match(corpus_sample, profile)
+
+
+@pytest.mark.parametrize("profile", [PatientProfile(**PROFILES[4]), RECORDS[0]], ids=["profile", "record"])
+def test_a_match_over_packed_trials_parses_no_ruleset(profile, monkeypatch):
+    # a catalog prepares its trials once (matching.engine.prepare_trials); after that a
+    # match judges, explains its page and votes on questions from plans alone
+    trials = [_packed(t) for t in TRIALS + [WINDOWED, RARE]]
+    prepare_trials(trials)
+    expected = match_trials(profile, [_as_parsed(t) for t in trials], as_of=AS_OF, statuses=["RECRUITING"],
+                            limit=5)
+    monkeypatch.setattr(PackedRules, "load", lambda self: pytest.fail("a packed RuleSet was parsed"))
+    result = match_trials(profile, trials, as_of=AS_OF, statuses=["RECRUITING"], limit=5)
+    assert result.trials and any(t.criteria for t in result.trials) and result.questions
+    assert result.model_dump() == expected.model_dump()
+
+
+def _as_parsed(trial: TrialSummary) -> TrialSummary:
+    rules = trial.rules
+    return dataclasses.replace(trial, rules=rules.parse()) if isinstance(rules, PackedRules) else trial
