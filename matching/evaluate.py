@@ -1,5 +1,8 @@
 """One trial against one patient: every criterion's outcome, reason, and the verdict.
 
+This module reads a RuleSet as written and is the reference; a match explains its page
+with :mod:`matching.explain`, which gives the same from the trial's compiled plans.
+
 Semantics (DESIGN.md, "Evaluation semantics"):
 - A criterion's expression is evaluated in Kleene logic; for an inclusion it must hold,
   for an exclusion holding means ``triggered``.

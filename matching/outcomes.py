@@ -209,7 +209,9 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     asks_condition = asks_for_condition(criterion)
     unread_note = ""
     if criterion.status == "partial" and criterion.unparsed:
-        unread_note = "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
+        # (interned: a third of a catalog's notes repeat, "informed consent", "investigator")
+        unread_note = sys.intern("(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3])
+                                 + ".)")
     # (ids repeat across RuleSets: "inc-1", "exc-3"; a catalog holds one per criterion)
     return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting_words, criterion.text, trial_subject.reading(criterion), form, loose_shape,
