@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from criteria_rules.atoms.concepts import spread_stage
 from criteria_rules.ir import Window
-from matching import concepts, record_mentions
+from matching import concepts, record_mentions, silent_kinds
 from matching.derived_conditions import derive_conditions
 from matching.logic import Truth, or3
 from matching.profile import Condition, LabResult, Medication, PatientProfile, Procedure
@@ -158,6 +158,10 @@ class PatientFacts:
         # Positions of the conditions that name a trial's subject, by the trial's subject
         # concepts (matching.trial_subject): trials of one disease share them.
         self.subjects: dict[frozenset[str], tuple[int, ...]] = {}
+        # the kinds of facts the patient says nothing of (matching.silent_kinds), and by
+        # (kind, concept) whether they say nothing of that concept (says_nothing_of)
+        self.quiet_kinds = silent_kinds.quiet_kinds(self)
+        self.unnamed: dict[tuple[int, str], bool] = {}
 
     @property
     def open_world(self) -> "PatientFacts":
@@ -1098,6 +1102,41 @@ def _silent_condition(atom, facts: PatientFacts) -> bool:
     if _lists_nothing(pool):
         return True  # (_other_kind reads this same pool for a patient's own conditions)
     return _names_nothing_listed(atom.concept, pool) and _other_kind(atom, facts) is None
+
+
+def says_nothing_of(kind: int, name: str, facts: PatientFacts) -> bool:
+    """Whether no listed item of ``kind`` (matching.silent_kinds: the patient's own
+    conditions, procedures, medications or labs) names or denies ``name`` (a concept, an
+    analyte for labs) and no answer speaks of it: an atom of that kind naming it is unknown
+    under an open world (the judges: no match, no denial, no answer; the other kinds of a
+    disease count only in a complete record). Memoised per request."""
+    key = (kind, name)
+    found = facts.unnamed.get(key)
+    if found is None:
+        found = facts.unnamed[key] = _says_nothing_of(kind, name, facts)
+    return found
+
+
+def remember_silence(numbers: tuple[int, ...], facts: PatientFacts) -> None:
+    """Memoise, for atoms judging found silent without judging them (matching.silent_kinds),
+    the finding evaluate_atom would give: the one kept for the atom's meaning when the
+    patient says nothing (``_SILENT_FINDINGS``), if there is one yet. The explanation of
+    the page and the question vote read them; judging each there cost more than this."""
+    memo = facts.memo
+    for number in numbers:
+        if number not in memo:
+            found = _SILENT_FINDINGS.get(number)
+            if found is not None:
+                memo[number] = found
+
+
+def _says_nothing_of(kind: int, name: str, facts: PatientFacts) -> bool:
+    if kind == silent_kinds.LAB:
+        return f"q:lab:{name}" not in facts.answers and not any(name in names for _, names in facts.lab_names)
+    index, question = {silent_kinds.CONDITION: (facts.condition_index[False], "q:condition:"),
+                       silent_kinds.PROCEDURE: (facts.procedure_index, "q:procedure:"),
+                       silent_kinds.MEDICATION: (facts.medication_index, "q:medication:")}[kind]
+    return question + name not in facts.answers and _names_nothing_listed(name, index)
 
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:

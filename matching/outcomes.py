@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
-from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
+from matching import (record_mentions, sign_alternatives, silent_kinds, trial_subject, unread_qualifiers,
+                      unread_settings)
 from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, registry_criteria_for,
                                registry_limits)
-from matching.facts import PatientFacts, canonical_atom, evaluate_atom
+from matching.facts import PatientFacts, canonical_atom, evaluate_atom, remember_silence, says_nothing_of
 from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, or3
 from matching.packed_rules import PackedRules, has_criteria
 from matching.profile import PatientProfile
@@ -90,6 +91,11 @@ class CriterionPlan:
     # the words not read, and the words of each ``sign_pairs`` measurement as written
     unread_note: str = ""
     sign_texts: tuple[str, ...] = ()
+    # the kinds of its atoms, sub-criteria's included (matching.silent_kinds): when the
+    # patient lists nothing of any of them, it is unknown without deciding it
+    kinds: int = 0
+    names: tuple[tuple[int, str], ...] = ()  # (kind, concept) its atoms name (matching.silent_kinds.names_of)
+    numbers: tuple[int, ...] = ()  # the numbers of its atoms, sub-criteria's included (see _count)
 
     @property
     def compiled(self) -> bool:
@@ -212,11 +218,23 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         # (interned: a third of a catalog's notes repeat, "informed consent", "investigator")
         unread_note = sys.intern("(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3])
                                  + ".)")
+    own = _expr_atoms(applies_if) + _expr_atoms(expr)  # (number, atom)
+    kinds = silent_kinds.kinds_of(atom for _, atom in own)
+    names = silent_kinds.names_of(atom for _, atom in own)
+    numbers = tuple(number for number, _ in own)
+    for child in children:
+        kinds |= child.kinds
+        names += child.names
+        numbers += child.numbers
+    names, numbers = _tuples(tuple(dict.fromkeys(names))), _tuples(tuple(dict.fromkeys(numbers)))
     # (ids repeat across RuleSets: "inc-1", "exc-3"; a catalog holds one per criterion)
     return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting_words, criterion.text, trial_subject.reading(criterion), form, loose_shape,
                          sign_pairs, sys.intern(criterion.status), NOT_MET if inclusion else MET, atoms,
-                         asks_condition, unread_note, tuple(lab.text for lab, _ in measurements))
+                         asks_condition, unread_note, tuple(lab.text for lab, _ in measurements), kinds, names, numbers)
+
+
+_tuples = SharedValues()  # criteria of many trials name the same concepts and atoms
 
 
 # Plans of each RuleSet's criteria, shared by the trials that share the RuleSet (one per
@@ -550,13 +568,18 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
         keys = rows.shapes if full else rows.loose_shapes
         outcomes = list(map(shared.get, keys))
         if None in outcomes:
-            plans = rows.plans
+            plans, quiet = rows.plans, facts.quiet_kinds
             for i, outcome in enumerate(outcomes):
                 if outcome is None:
                     key = keys[i]
                     outcome = shared.get(key)  # (an earlier plan of this trial may share the shape)
                     if outcome is None:
-                        outcome = shared[key] = _decide(plans[i], nct_id, facts)
+                        if quiet is not None and _silent(plans[i], quiet, facts):
+                            outcome = shared[key] = UNKNOWN  # about what the patient says nothing of
+                            # the page and the question vote read these atoms' findings
+                            remember_silence(plans[i].numbers, facts)
+                        else:
+                            outcome = shared[key] = _decide(plans[i], nct_id, facts)
                     outcomes[i] = outcome
     unknown = outcomes.count(UNKNOWN)
     confident = doubtful = silent = 0
@@ -576,6 +599,18 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
         silent = sum(1 for i in rows.asking
                      if outcomes[i] == UNKNOWN and silent_requirement(rows.plans[i], nct_id, facts))
     return unknown, confident, doubtful, silent
+
+
+def _silent(plan: CriterionPlan, quiet: int, facts: PatientFacts) -> bool:
+    """Whether ``plan`` is unknown for the patient by what it asks about alone: kinds of
+    facts they say nothing of (``quiet``), or concepts of which they say nothing
+    (:mod:`matching.silent_kinds`)."""
+    loud = plan.kinds & ~quiet
+    if not loud:
+        return True
+    if loud & ~silent_kinds.NAMED:
+        return False
+    return all(says_nothing_of(kind, name, facts) for kind, name in plan.names if kind & loud)
 
 
 def _failure(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: trial_subject.Subject):
