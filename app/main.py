@@ -56,8 +56,11 @@ def preload_catalog(app: FastAPI) -> None:
     from app.api.deps import get_catalog_for_state
     from matching.engine import warm_up
 
-    get_catalog_for_state(app.state).current()
+    # the terminology first: building the catalog ends by freezing what is loaded
+    # (app.catalog.settle_garbage_collector), and ~660k objects loaded after that would be
+    # walked by every full collection (about 0.2 ms per match at 10k trials)
     warm_up()
+    get_catalog_for_state(app.state).current()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
