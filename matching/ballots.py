@@ -82,6 +82,8 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
         if plan.inclusion:
             if plan.unread_setting:
                 return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
+            if plan.narrowing and unread_qualifiers.met_inclusion_outcome(plan.narrowing, facts) == UNKNOWN:
+                return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
         else:
             if plan.narrowing:
                 settled = unread_qualifiers.settled_outcome(plan.narrowing, facts)

@@ -310,6 +310,13 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
         result = _result(criterion, "unknown", result.status, result.facts_used,
                          [criterion_question_id(nct_id, criterion.id)], result.children,
                          unread_settings.note(unread_settings.unread_setting(criterion)))
+    elif (result.outcome == "met" and not registry and criterion.kind == "inclusion"
+          and unread_qualifiers.narrowing_phrases(criterion) and not _answered(criterion, nct_id, facts)):
+        # what was read meets it, but a complete record never mentions the unread words that qualify it
+        outcome, note = unread_qualifiers.settle_met_inclusion(unread_qualifiers.narrowing_phrases(criterion), facts)
+        if outcome != "met":
+            result = _result(criterion, outcome, result.status, result.facts_used,
+                             [criterion_question_id(nct_id, criterion.id)], result.children, note)
     elif (result.outcome == "met" and not registry and criterion.kind == "exclusion"
           and not _answered(criterion, nct_id, facts)):
         narrowing = unread_qualifiers.narrowing_phrases(criterion)

@@ -418,6 +418,9 @@ def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
         return unread_qualifiers.settled_outcome(plan.narrowing, facts, inclusion=True)
     if outcome == MET and plan.unread_setting:
         return UNKNOWN  # a place of residence or care that was not read (matching.unread_settings)
+    if outcome == MET and plan.inclusion and plan.narrowing:
+        # what was read meets it, but unread words qualify it (matching.unread_qualifiers)
+        return unread_qualifiers.met_inclusion_outcome(plan.narrowing, facts)
     if outcome == MET and not plan.inclusion and plan.narrowing:
         # what was read triggers it, but unread words qualify it (matching.unread_qualifiers)
         outcome = unread_qualifiers.settled_outcome(plan.narrowing, facts)

@@ -44,6 +44,11 @@ from matching.facts import evaluate_atom
 from matching.logic import EXPR_ALL, EXPR_ATOM, EXPR_NOT, Truth, and3, not3, or3
 
 _ALTERNATIVE = re.compile(r"[,;/]|\b(?:or|nor|and)\b", re.I)
+# Words joining a condition to what it is from or where it is: "due to", "caused by", "in the".
+# An adjective or a manner ("typical", "signed", "based on screening") rarely settles whether
+# the patient has the condition; a named cause or site does.
+_CAUSE_OR_SITE = re.compile(r"^\s*(?:due to|caused by|secondary to|induced by|attributable to|resulting from|"
+                            r"related to|in the|of the|involving the|affecting the|involving|affecting)\s*$", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,9 @@ class Narrowing:
     # a plan keeps one atom object per meaning, not the criterion's IR).
     expr: object
     phrases: tuple[tuple[int, str], ...]  # (position of the qualified atom, depth first; phrase)
+    # the phrases that follow a condition through a cause or place ("rhinitis due to
+    # [ragweed]"): the ones that narrow a met inclusion (met_inclusion_outcome)
+    linked: tuple[tuple[int, str], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
@@ -85,6 +93,8 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
     if not placed:
         return None
     out: list[tuple[int, str]] = []
+    linked: list[tuple[int, str]] = []
+    atoms = _atoms(criterion.expr)
     for phrase in dict.fromkeys(criterion.unparsed):
         where = _place(text, phrase)
         if where is None or not record_mentions.salient_terms(phrase):
@@ -96,7 +106,9 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
         gap = text[b:start] if b <= start else text[end:a]
         if not _ALTERNATIVE.search(gap):
             out.append((position, phrase))
-    return Narrowing(criterion.expr, tuple(out)) if out else None
+            if b <= start and atoms[position].type == "condition" and _CAUSE_OR_SITE.match(gap):
+                linked.append((position, phrase))
+    return Narrowing(criterion.expr, tuple(out), tuple(linked)) if out else None
 
 
 def _phrase_value(phrase: str, profile) -> Truth:
@@ -129,10 +141,11 @@ def _qualified(value: Truth, position: int, qualifier: dict[int, Truth]) -> Trut
     return and3((value, qualifier[position])) if position in qualifier else value
 
 
-def _narrowed_value(narrowing: Narrowing, facts) -> Truth:
-    """The criterion's value with each unread qualifier read as the record allows."""
+def _narrowed_value(narrowing: Narrowing, facts, phrases=None) -> Truth:
+    """The criterion's value with each unread qualifier (of ``phrases``, by default all)
+    read as the record allows."""
     values: dict[int, list[Truth]] = {}
-    for position, phrase in narrowing.phrases:
+    for position, phrase in narrowing.phrases if phrases is None else phrases:
         values.setdefault(position, []).append(_phrase_value(phrase, facts.profile))
     qualifier = {position: and3(vs) for position, vs in values.items()}
     return _value(narrowing.expr, facts, qualifier, itertools.count())
@@ -167,8 +180,30 @@ def settle(narrowing: Narrowing, facts, *, inclusion: bool = False) -> tuple[str
     return "unknown", unsettled
 
 
+def met_inclusion_outcome(narrowing: Narrowing, facts) -> str:
+    """The outcome of a partial inclusion that what was read meets: "unknown" when a complete
+    record never mentions a cause or a place joined to a condition ("allergic rhinitis [due
+    to ragweed]" for a note whose rhinitis comes in summer; ``Narrowing.linked``), else "met".
+    Silence may only help, so the inclusion is not failed; a qualifier the record mentions,
+    or a profile that is not a complete record, leaves what was read to decide, as before.
+    (Adjectives and manners, "[typical] chest pain", "consent [given]", are left out: they
+    mostly restate what was read, and judged rows lost more than they gained.)"""
+    if not narrowing.linked:
+        return "met"
+    return "unknown" if _narrowed_value(narrowing, facts, narrowing.linked) is False else "met"
+
+
+def settle_met_inclusion(narrowing: Narrowing, facts) -> tuple[str, str]:
+    """(outcome, note) of :func:`met_inclusion_outcome`."""
+    if met_inclusion_outcome(narrowing, facts) == "met":
+        return "met", ""
+    quoted = ", ".join(f'"{p}"' for _, p in narrowing.linked[:3])
+    return "unknown", _narrowed("fits you", quoted) + (", and the record does not mention them, so it is not "
+                                                       "settled.")
+
+
 def _narrowed(read_says: str, quoted: str) -> str:
     return f"What was read of this criterion {read_says}, but words we could not check narrow it ({quoted})"
 
 
-__all__ = ["Narrowing", "narrowing_phrases", "settle", "settled_outcome"]
+__all__ = ["Narrowing", "met_inclusion_outcome", "narrowing_phrases", "settle", "settle_met_inclusion", "settled_outcome"]

@@ -104,3 +104,49 @@ def test_a_fully_read_negated_inclusion_still_fails():
     assert rules.criteria[0].status == "compiled"
     found = criteria_by_text(TrialSummary(nct_id="NCT00000006", rules=rules), profile, AS_OF)
     assert found["No prior biopsy"].outcome == "not_met"
+
+
+# --- inclusions: "allergic rhinitis due to [ragweed]" -------------------------------------------
+
+CAUSED = """Inclusion Criteria:
+- Allergic rhinitis due to ragweed pollen
+- Typical allergic rhinitis
+"""
+SUMMER_NOTE = "A 39-year-old man with allergic rhinitis every summer. He does not smoke."
+RAGWEED_NOTE = "A 39-year-old man with allergic rhinitis every autumn from ragweed pollen. He does not smoke."
+
+
+def _rhinitis(note: str, complete: bool = True):
+    from matching.ballots import ballot
+    from matching.facts import PatientFacts
+    from matching.note import extract_profile
+
+    profile = extract_profile(note, as_of=AS_OF).profile.model_copy(update={"absent_means_no": complete})
+    trial = TrialSummary(nct_id="NCT00000007", rules=compile_eligibility(CAUSED))
+    found = criteria_by_text(trial, profile, AS_OF)
+    voted = ballot(trial, PatientFacts(profile, AS_OF), "possibly_eligible")
+    return found, [c.outcome for c in voted.criteria]
+
+
+def test_a_cause_joined_to_a_condition_is_a_linked_qualifier():
+    caused, typical = compile_eligibility(CAUSED).criteria
+    assert caused.status == typical.status == "partial"
+    assert [p for _, p in narrowing_phrases(caused).linked] == ["ragweed pollen"]
+    assert not narrowing_phrases(typical).linked  # an adjective: not a cause or a place
+
+
+def test_a_met_inclusion_whose_cause_a_complete_record_never_mentions_is_unknown():
+    found, voted = _rhinitis(SUMMER_NOTE)
+    caused = found["Allergic rhinitis due to ragweed pollen"]
+    assert caused.outcome == "unknown"  # not failed: silence may only help
+    assert caused.question_ids and '"ragweed pollen"' in caused.reason
+    assert found["Typical allergic rhinitis"].outcome == "met"
+    assert voted == ["unknown", "met"]  # the ballot (fast path) agrees
+
+
+def test_a_mentioned_cause_or_an_open_record_leaves_it_met():
+    found, voted = _rhinitis(RAGWEED_NOTE)
+    assert found["Allergic rhinitis due to ragweed pollen"].outcome == "met"
+    found, voted = _rhinitis(SUMMER_NOTE, complete=False)
+    assert found["Allergic rhinitis due to ragweed pollen"].outcome == "met"
+    assert voted == ["met", "met"]
