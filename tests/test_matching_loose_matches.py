@@ -38,3 +38,15 @@ def test_cognitive_impairment_does_not_establish_dementia(impairment):
 def test_dementia_still_meets_a_cognitive_impairment_rule(have):
     assert exclusion_outcome("Cognitive impairment", conditions=[{"text": have}]) == "met"
     assert exclusion_outcome("Diagnosis of Dementia", conditions=[{"text": have}]) == "met"
+
+
+@pytest.mark.parametrize("tumour", ["anaplastic astrocytoma of the spine", "glioblastoma", "meningioma", "brain metastases"])
+def test_a_tumour_of_the_nervous_system_is_a_neurological_condition(tumour):
+    """HPO's "Neoplasm of the nervous system" and MeSH's "Central Nervous System Neoplasms"
+    (under Nervous System Diseases) are neurological conditions; another cancer is not."""
+    assert exclusion_outcome("The presence of other neurologic conditions", conditions=[{"text": tumour}]) == "met"
+    assert exclusion_outcome("History of any neurological disorders",
+                             conditions=[{"text": "breast cancer"}], absent_means_no=True) == "not_met"
+    # the class does not make a neuropathy a brain tumour
+    assert exclusion_outcome("Known brain tumor", conditions=[{"text": "peripheral neuropathy"}],
+                             absent_means_no=True) == "not_met"
