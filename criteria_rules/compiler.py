@@ -235,6 +235,22 @@ def _drop_threshold_conditions(text: str, found: list[Found]) -> list[Found]:
         and any(a <= f.start and f.end <= b and any(start < a for start in labs) for a, b in regions))]
 
 
+# "a total smoking history of <= 10 pack years", "smoking history < 5 pack-years", "alcohol
+# intake up to 14 units per week": the most exposure allowed, which none meets too.
+_UPPER_BOUNDED_AMOUNT = re.compile(
+    r"\s*(?:history|habit|intake|consumption|use|exposure)?\s*(?:of|:)?\s*(?:(?:≤|<=?|=<|less\s+than|fewer\s+than|(?:no|not)\s+more\s+than|up\s+to|at\s+most"
+    r"|maximum\s+of|under|below)\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?(?=[^.;,()]{0,20}?\bor\s+(?:less|fewer)\b))"
+    r"\s*-?\s*(?:pack[\s-]*years?|packs?\b|cigarettes?|drinks?|units?\b)", re.I)
+
+
+def _drop_upper_bounded_exposures(text: str, found: list[Found]) -> list[Found]:
+    """A habit followed by an upper bound on its amount ("non-smoker or ex-smoker with a
+    total smoking history of <= 10 pack years") limits the exposure; it does not require
+    one. Read as a condition, "smoking" made the rule fail for a patient who never smoked.
+    Such condition atoms are dropped (the bound stays unread, so the criterion is partial)."""
+    return [f for f in found if not (f.atom.type == "condition" and _UPPER_BOUNDED_AMOUNT.match(text, f.end))]
+
+
 _DEFINITION = re.compile(r"\b(?:defined|characteri[sz]ed|diagnosed)\s+(?:by|as)\b[^.;]*", re.I)
 
 
@@ -351,7 +367,7 @@ def _compile_criterion(p: _Pending, doc) -> None:
         covered.extend(f.covers)
     covered.extend((m.start(), m.end()) for m in _OPTIONAL.finditer(text))  # (words that do not matter)
     found = _dedupe(_drop_restatements(text, _drop_examples(text, _drop_threshold_conditions(
-        text, _drop_optional(text, found)))))
+        text, _drop_upper_bounded_exposures(text, _drop_optional(text, found))))))
     found += implied_subgroup(c.kind, found)
     conditions = [f for f in found if f.role == "applies_if"]
     body = [f for f in found if f.role != "applies_if"]

@@ -363,3 +363,31 @@ def test_a_neurological_condition_is_the_class_of_neurological_diseases(text):
                                  conditions=[Condition(text="asthma")])
     assert outcome(rules, with_ms) == "met"
     assert outcome(rules, with_asthma) == "not_met"
+
+
+@pytest.mark.parametrize("text", [
+    "Non-smoker or ex-smoker (quit >= 6 months prior to Visit 1) with a total smoking history of <= 10 pack years",
+    "Non-smoker (total lifetime smoking history < 10 pack-years)",
+])
+def test_an_upper_bound_on_a_habit_does_not_require_the_habit(text):
+    """"smoking history of <= 10 pack years" bounds the exposure: a patient who never smoked
+    meets it (it was read as requiring a smoking history, and failed them)."""
+    rules = inclusion(text)
+    assert all(a.text.lower() != "smoking" for a in atoms_of(rules, atom_type="condition"))
+    never_smoked = PatientProfile(age_years=39, sex="male", absent_means_no=True,
+                                  conditions=[Condition(text="tobacco use", present=False)])
+    smoker = PatientProfile(age_years=39, sex="male", absent_means_no=True,
+                            conditions=[Condition(text="tobacco use", status="active")])
+    assert outcome(rules, never_smoked) == "met"
+    assert outcome(rules, smoker) != "met"
+
+
+@pytest.mark.parametrize("text", ["Former smokers with a smoking history of 10 pack-years or less",
+                                  "Current smoker or a smoking history of 10 pack years or more"])
+def test_a_habit_named_beside_its_bound_is_still_required(text):
+    """Only the atom the bound follows goes: "former smokers" and a lower bound stay."""
+    rules = inclusion(text)
+    assert atoms_of(rules, atom_type="condition")
+    never_smoked = PatientProfile(age_years=39, sex="male", absent_means_no=True,
+                                  conditions=[Condition(text="tobacco use", present=False)])
+    assert outcome(rules, never_smoked) != "met"
