@@ -391,23 +391,3 @@ def test_a_habit_named_beside_its_bound_is_still_required(text):
     never_smoked = PatientProfile(age_years=39, sex="male", absent_means_no=True,
                                   conditions=[Condition(text="tobacco use", present=False)])
     assert outcome(rules, never_smoked) != "met"
-
-
-@pytest.mark.parametrize("text", ["Good general health", "Subject in good health, based on medical history and physical examination",
-                                  "Generally good health"])
-def test_good_general_health_is_a_rule_for_people_without_an_active_disease(text):
-    """Left unread it was unknown for everyone; a patient with heart failure does not meet it."""
-    rules = inclusion(text)
-    assert {a.type for a in atoms_of(rules)} == {"healthy_volunteer"}
-    ill = PatientProfile(age_years=25, sex="male", absent_means_no=True,
-                         conditions=[Condition(text="heart failure", status="active")])
-    assert outcome(rules, ill) == "not_met"
-    assert outcome(rules, PatientProfile(age_years=25, sex="male", healthy_volunteer=True)) == "met"
-
-
-@pytest.mark.parametrize("text", ["Subjects must be otherwise healthy except for T1DM",
-                                  "Patient, aside history of asthma, is judged to be in good health",
-                                  "Confirmation of continuing good general health, or stable non-serious disease"])
-def test_good_health_that_makes_room_for_a_disease_is_not_a_healthy_volunteer_rule(text):
-    assert "healthy_volunteer" not in {a.type for a in atoms_of(inclusion(text))}
-    assert "healthy_volunteer" not in {a.type for a in atoms_of(exclusion(f"Not in {text.lower()}"))}

@@ -194,25 +194,6 @@ _OR_PATIENTS = re.compile(
 _FIELD_ANSWER = re.compile(r"\s*:\s*(?P<answer>yes|no)\b", re.I)
 
 
-# "In good general health", "generally good health", "subject in good health": a rule for
-# people without an active disease, as "healthy volunteers" is. Not when the sentence makes
-# room for a disease ("otherwise healthy", "aside from asthma", "with the exception of HCV",
-# "or stable non-serious disease"): healthy but for the one the trial studies, which the
-# atom cannot tell apart.
-_GOOD_HEALTH = re.compile(
-    r"\b(?:(?:in\s+)?(?:good|generally\s+good)\s+(?:general\s+)?health|(?:in\s+)?general(?:ly)?\s+good\s+health)\b",
-    re.I)
-_MAKES_ROOM = re.compile(
-    r"\b(?:otherwise|aside|apart\s+from|except\w*|exception|other\s+than|besides|but\s+for|stable|controlled"
-    r"|underlying|apart|however|with\s+the\s+(?:disease|condition))\b|\bor\b", re.I)
-
-
-def _good_health(ctx: CriterionContext) -> list[Found]:
-    if ctx.kind != "inclusion" or _MAKES_ROOM.search(ctx.text):
-        return []
-    return [make(ctx, m.start(), m.end(), HealthyVolunteerAtom) for m in _GOOD_HEALTH.finditer(ctx.text)][:1]
-
-
 def _healthy(ctx: CriterionContext) -> list[Found]:
     found = []
     for m in _HEALTHY.finditer(ctx.text):
@@ -230,7 +211,7 @@ def _healthy(ctx: CriterionContext) -> list[Found]:
 
 def extract(ctx: CriterionContext) -> list[Found]:
     found = []
-    for fn in (_allergy, _trial, _consent, _compliance, _healthy, _good_health):
+    for fn in (_allergy, _trial, _consent, _compliance, _healthy):
         for f in fn(ctx):
             if not ctx.is_claimed(f.start, f.end):
                 found.append(f)
