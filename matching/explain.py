@@ -118,6 +118,12 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
             # a place of residence or care the compiler did not read (matching.unread_settings)
             return _result(plan, UNKNOWN, result.facts_used, [criterion_question_id(nct_id, plan.criterion_id)],
                            result.children, unread_settings.note(plan.unread_setting))
+        if plan.narrowing and not _answered(plan, nct_id, facts):
+            # what was read meets it, but a complete record never mentions the unread words that qualify it
+            settled, note = unread_qualifiers.settle_met_inclusion(plan.narrowing, facts)
+            if settled != MET:
+                return _result(plan, settled, result.facts_used, [criterion_question_id(nct_id, plan.criterion_id)],
+                               result.children, note)
         return result
     if _answered(plan, nct_id, facts):
         return result
