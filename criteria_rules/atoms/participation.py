@@ -194,9 +194,40 @@ _OR_PATIENTS = re.compile(
 _FIELD_ANSWER = re.compile(r"\s*:\s*(?P<answer>yes|no)\b", re.I)
 
 
-def _healthy(ctx: CriterionContext) -> list[Found]:
+# "Healthy male and female volunteers", "healthy adult men or women", "healthy, non-smoking
+# Japanese male subjects": words that say which healthy people (sex, age group, origin,
+# build, smoking) between "healthy" and the people; the sex words are the sex reader's
+# (read first), so the atom is "healthy" and explains the people's noun too
+_WHICH_PEOPLE = (r"(?:males?|females?|men|women|boys|girls|and|or|and/or|&|adults?|young|younger|elderly|older|"
+                 r"middle-aged|non-?smok(?:ing|ers?)|non-?pregnant|post-?menopausal|pre-?menopausal|"
+                 r"normal|obese|overweight|lean|normal-weight|japanese|chinese|korean|caucasian|asian|"
+                 r"white|black|hispanic|term|full-term|paediatric|pediatric|adolescent)")
+_HEALTHY_WHICH = re.compile(
+    rf"\bhealthy(?P<which>(?:,?\s+{_WHICH_PEOPLE}){{2,6}}),?\s+"
+    r"(?P<people>volunteers?|subjects?|participants?|individuals?|adults?|children|people|persons|men|women|"
+    r"males|females)\b",
+    re.I,
+)
+
+
+def _healthy_which_people(ctx: CriterionContext) -> list[Found]:
     found = []
+    for m in _HEALTHY_WHICH.finditer(ctx.text):
+        if _OR_PATIENTS.match(ctx.text, m.end()) or ctx.is_claimed(m.start(), m.start() + len("healthy")):
+            continue
+        f = make(ctx, m.start(), m.start() + len("healthy"), HealthyVolunteerAtom)
+        words = [(m.start("which") + w.start(), m.start("which") + w.end())
+                 for w in re.finditer(r"[^\s,]+", m.group("which"))]
+        f.covers = [w for w in words if not ctx.is_claimed(*w)] + [m.span("people")]
+        found.append(f)
+    return found
+
+
+def _healthy(ctx: CriterionContext) -> list[Found]:
+    found = _healthy_which_people(ctx)
     for m in _HEALTHY.finditer(ctx.text):
+        if any(f.start == m.start() for f in found):
+            continue
         if _OR_PATIENTS.match(ctx.text, m.end()):
             continue
         answer = _FIELD_ANSWER.match(ctx.text, m.end())
