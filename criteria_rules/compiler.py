@@ -31,7 +31,7 @@ from criteria_rules.outline import Item, build_outline
 from criteria_rules.pipeline import apply_context, may_need_context, tokens_pipe
 from criteria_rules.subgroups import implied_subgroup, mark_subgroup
 
-COMPILER_VERSION = "0.1.12"
+COMPILER_VERSION = "0.1.13"
 MAX_CRITERION_CHARS = 3000  # longer "criteria" are paragraphs of prose or broken layout
 MAX_CRITERIA_PER_TRIAL = 1500  # beyond this, criteria are kept unread (1 MB texts)
 NO_TEXT_WARNING = "no eligibility criteria text"
