@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers
 from matching.evaluate import answer_bool
 from matching.facts import PatientFacts, evaluate_atom
-from matching.logic import Truth
+from matching.logic import Truth, combine3
 from matching.outcomes import (MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, CriterionPlan, _ANY, _ATOM, _NOT,
                                _effective, trial_plans)
 from matching.question_catalog import criterion_question_id
@@ -126,16 +126,8 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
         values.append(value)
         questions.extend(found)  # unknown findings only: a known expression leaves none
     if children:
-        dominant = plan.combine_any  # True settles "any", False settles "all"
-        combined: Truth = not dominant
-        for child, (outcome, _) in zip(plan.children, children):
-            effective = _effective(child, outcome)
-            if effective is dominant:
-                combined = dominant
-                break
-            if effective is None:
-                combined = None
-        values.append(combined)
+        values.append(combine3((_effective(child, outcome) for child, (outcome, _) in zip(plan.children, children)),
+                               plan.combine_any))
     if not values:
         return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
     value: Truth = False if False in values else None if None in values else True

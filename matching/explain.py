@@ -27,7 +27,7 @@ from __future__ import annotations
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import (CriterionOutcome, Evaluation, UNREAD, _verdict, answer_bool, summarise)
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
-from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT
+from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT, combine3
 from matching.outcomes import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, CriterionPlan, criterion_outcome, trial_plans
 from matching.packed_rules import has_criteria
 from matching.question_catalog import criterion_question_id
@@ -177,16 +177,7 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
         value, deciding = _expr(plan.expr, facts, atoms, labels)
         values.append(value)
     if children:
-        dominant = plan.combine_any  # True settles "any", False settles "all"
-        combined = not dominant
-        for child in children:
-            effective = _effective(child)
-            if effective is dominant:
-                combined = dominant
-                break
-            if effective is None:
-                combined = None
-        values.append(combined)
+        values.append(combine3(map(_effective, children), plan.combine_any))
     if not values:
         # nothing understood: unknown, and the criterion itself becomes the question
         return _result(plan, UNKNOWN, [_NOTHING_READ], [criterion_question_id(nct_id, plan.criterion_id)], children)

@@ -51,6 +51,12 @@ def or3(values: Iterable[Truth]) -> Truth:
     return None if saw_unknown else False
 
 
+def combine3(values: Iterable[Truth], any_: bool) -> Truth:
+    """Kleene "any" (``or3``) or "all" (``and3``) of ``values``, read only until one settles
+    it: sub-criteria combine so, and later ones are not decided once one settles."""
+    return or3(values) if any_ else and3(values)
+
+
 def implies3(condition: Truth, consequence: Truth) -> Truth:
     """Material implication ``condition -> consequence`` (``not c or q``)."""
     return or3((not3(condition), consequence))

@@ -32,7 +32,7 @@ from matching import (record_mentions, sign_alternatives, silent_kinds, trial_su
 from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, registry_criteria_for,
                                registry_limits)
 from matching.facts import PatientFacts, canonical_atom, evaluate_atom, remember_silence, says_nothing_of
-from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, or3
+from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, combine3, or3
 from matching.packed_rules import PackedRules, has_criteria
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
@@ -453,16 +453,8 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
         parts: list[Truth] = []
         if node is not None:
             parts.append(_own_value(plan, node, facts))
-        dominant = plan.combine_any
-        combined: Truth = not dominant
-        for child in plan.children:
-            value = _effective(child, criterion_outcome(child, nct_id, facts))
-            if value is dominant:
-                combined = dominant
-                break
-            if value is None:
-                combined = None
-        parts.append(combined)
+        parts.append(combine3((_effective(child, criterion_outcome(child, nct_id, facts)) for child in plan.children),
+                              plan.combine_any))
         value: Truth = False if False in parts else None if None in parts else True
     elif node is None:
         return UNKNOWN
