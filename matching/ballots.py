@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers
 from matching.evaluate import answer_bool
 from matching.facts import PatientFacts, evaluate_atom
-from matching.logic import Truth, combine3
+from matching.logic import Truth, and3, combine3, settled_if_may_not_apply
 from matching.outcomes import (MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, CriterionPlan, _ANY, _ATOM, _NOT,
                                _effective, trial_plans)
 from matching.question_catalog import criterion_question_id
@@ -130,9 +130,9 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
                                plan.combine_any))
     if not values:
         return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
-    value: Truth = False if False in values else None if None in values else True
+    value: Truth = and3(values)
     if applies is None:
-        value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
+        value = settled_if_may_not_apply(value, plan.inclusion)
         if value is None:
             questions.extend(applies_questions)
     if value is not None:

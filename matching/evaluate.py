@@ -60,7 +60,7 @@ from functools import lru_cache
 
 from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom, iter_atoms
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
-from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, implies3
+from matching.logic import Judged, Truth, and3, combine_judged, evaluate_expr, settled_if_may_not_apply
 from matching.profile import PatientProfile
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.question_catalog import criterion_question_id
@@ -386,7 +386,7 @@ def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evalu
     deciding = tuple(f for p in parts for f in p.deciding)
     if applies.value is None:
         # Settled only if the answer is the same whether or not the criterion applies.
-        value = implies3(None, value) if kind == "inclusion" else and3((None, value))
+        value = settled_if_may_not_apply(value, kind == "inclusion")
         if value is None:
             deciding = deciding + applies.deciding
     used = _facts_used(deciding)
@@ -394,13 +394,18 @@ def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evalu
     questions = _questions(deciding, children) if outcome == "unknown" else []
     if outcome == "unknown" and not questions:
         questions = [own_question]
-    note = ""
-    if criterion.status == "partial" and criterion.unparsed:
-        note = "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
+    note = unread_note(criterion)
     if children and not used:
         used = [f"{sum(1 for c in children if c.outcome in ('met', 'not_applicable'))} of {len(children)} "
                 f"sub-criteria hold."]
     return _result(criterion, outcome, status, used, questions, children, note)
+
+
+def unread_note(criterion: Criterion) -> str:
+    """The note a partial criterion's reason ends with, naming the words not read."""
+    if criterion.status == "partial" and criterion.unparsed:
+        return "(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3]) + ".)"
+    return ""
 
 
 def _result(criterion: Criterion, outcome: str, status: str, used: list[str], questions: list[str],

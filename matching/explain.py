@@ -25,9 +25,9 @@ judged outside a catalog, a trial the registry filter drops).
 from __future__ import annotations
 
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
-from matching.evaluate import (CriterionOutcome, Evaluation, UNREAD, _verdict, answer_bool, summarise)
+from matching.evaluate import (CriterionOutcome, Evaluation, UNREAD, _effective, _verdict, answer_bool, summarise)
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
-from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT, combine3
+from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT, and3, combine3, settled_if_may_not_apply
 from matching.outcomes import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, CriterionPlan, criterion_outcome, trial_plans
 from matching.packed_rules import has_criteria
 from matching.question_catalog import criterion_question_id
@@ -140,14 +140,6 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
     return result
 
 
-def _effective(child: CriterionOutcome):
-    """A child's contribution to its parent: holds (inclusion) / triggers (exclusion)."""
-    outcome = child.outcome
-    if outcome == NOT_APPLICABLE:
-        return child.kind == "inclusion"
-    return True if outcome == MET else False if outcome == NOT_MET else None
-
-
 def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) -> CriterionOutcome:
     """``evaluate._evaluate_once``."""
     children = [_criterion(child, nct_id, facts, atoms) for child in plan.children] if plan.children else []
@@ -182,10 +174,10 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
         # nothing understood: unknown, and the criterion itself becomes the question
         return _result(plan, UNKNOWN, [_NOTHING_READ], [criterion_question_id(nct_id, plan.criterion_id)], children)
 
-    value = False if False in values else None if None in values else True
+    value = and3(values)
     if applies is None:
         # settled only if the answer is the same whether or not the criterion applies
-        value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
+        value = settled_if_may_not_apply(value, plan.inclusion)
         if value is None:
             deciding = deciding + applies_deciding
     used = _facts_used(deciding)

@@ -57,6 +57,15 @@ def combine3(values: Iterable[Truth], any_: bool) -> Truth:
     return or3(values) if any_ else and3(values)
 
 
+def settled_if_may_not_apply(value: Truth, inclusion: bool) -> Truth:
+    """A criterion's value when whether it applies is unknown: settled only if it comes out
+    the same either way (an inclusion already met, an exclusion already not triggered;
+    a criterion that does not apply holds for an inclusion and does not trigger)."""
+    if inclusion:
+        return True if value is True else None
+    return False if value is False else None
+
+
 def implies3(condition: Truth, consequence: Truth) -> Truth:
     """Material implication ``condition -> consequence`` (``not c or q``)."""
     return or3((not3(condition), consequence))

@@ -29,10 +29,10 @@ from functools import lru_cache
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import (record_mentions, sign_alternatives, silent_kinds, trial_subject, unread_qualifiers,
                       unread_settings)
-from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, registry_criteria_for,
+from matching.evaluate import (UNREAD, answer_bool, asks_for_condition, registry_criteria_for, unread_note,
                                registry_limits)
 from matching.facts import PatientFacts, canonical_atom, evaluate_atom, remember_silence, says_nothing_of
-from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, combine3, or3
+from matching.logic import EXPR_ALL, EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, combine3, or3, settled_if_may_not_apply
 from matching.packed_rules import PackedRules, has_criteria
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
@@ -213,11 +213,8 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
             first.setdefault(number, atom)
         atoms = tuple(first.items())
     asks_condition = asks_for_condition(criterion)
-    unread_note = ""
-    if criterion.status == "partial" and criterion.unparsed:
-        # (interned: a third of a catalog's notes repeat, "informed consent", "investigator")
-        unread_note = sys.intern("(Not checked automatically: " + "; ".join(f'"{w}"' for w in criterion.unparsed[:3])
-                                 + ".)")
+    # (interned: a third of a catalog's notes repeat, "informed consent", "investigator")
+    note = sys.intern(unread_note(criterion))
     own = _expr_atoms(applies_if) + _expr_atoms(expr)  # (number, atom)
     kinds = silent_kinds.kinds_of(atom for _, atom in own)
     names = silent_kinds.names_of(atom for _, atom in own)
@@ -231,7 +228,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
     return CriterionPlan(sys.intern(criterion.id), shape, inclusion, expr, applies_if, children, combine_any, unread,
                          narrowing, setting_words, criterion.text, trial_subject.reading(criterion), form, loose_shape,
                          sign_pairs, sys.intern(criterion.status), NOT_MET if inclusion else MET, atoms,
-                         asks_condition, unread_note, tuple(lab.text for lab, _ in measurements), kinds, names, numbers)
+                         asks_condition, note, tuple(lab.text for lab, _ in measurements), kinds, names, numbers)
 
 
 _tuples = SharedValues()  # criteria of many trials name the same concepts and atoms
@@ -455,7 +452,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
             parts.append(_own_value(plan, node, facts))
         parts.append(combine3((_effective(child, criterion_outcome(child, nct_id, facts)) for child in plan.children),
                               plan.combine_any))
-        value: Truth = False if False in parts else None if None in parts else True
+        value: Truth = and3(parts)
     elif node is None:
         return UNKNOWN
     elif node[0] == _ATOM:
@@ -468,7 +465,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
         value = _own_value(plan, node, facts)
     if applies is None:
         # settled only if the same whether or not the criterion applies
-        value = (True if value is True else None) if plan.inclusion else (False if value is False else None)
+        value = settled_if_may_not_apply(value, plan.inclusion)
     return MET if value is True else NOT_MET if value is False else UNKNOWN
 
 

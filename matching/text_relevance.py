@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-import math
-from collections import Counter, defaultdict
+from collections import Counter
 from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
