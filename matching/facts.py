@@ -92,6 +92,11 @@ class _ItemIndex:
     denied_specific: frozenset[str]  # the concepts denied items name, without generic ``term:`` ids
     denied_words: frozenset[str]
 
+    @property
+    def lists_nothing(self) -> bool:
+        """The patient lists nothing of this kind, present or denied."""
+        return not self.present and not self.denied
+
 
 def _index(items: list[_Item]) -> _ItemIndex:
     present = tuple(i for i in items if i.fact.present)
@@ -1093,13 +1098,9 @@ def _names_nothing_listed(concept: str, index: _ItemIndex) -> bool:
 # profiles list no procedure, medication or allergy, and a list that is empty names
 # nothing, denies nothing and holds no other kind of a disease (the full test's answer).
 
-def _lists_nothing(index: _ItemIndex) -> bool:
-    return not index.present and not index.denied
-
-
 def _silent_condition(atom, facts: PatientFacts) -> bool:
     pool = facts.condition_index[atom.family]
-    if _lists_nothing(pool):
+    if pool.lists_nothing:
         return True  # (_other_kind reads this same pool for a patient's own conditions)
     return _names_nothing_listed(atom.concept, pool) and _other_kind(atom, facts) is None
 
@@ -1141,12 +1142,12 @@ def _says_nothing_of(kind: int, name: str, facts: PatientFacts) -> bool:
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:
     index = facts.procedure_index
-    return _lists_nothing(index) or _names_nothing_listed(atom.concept, index)
+    return index.lists_nothing or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_medication(atom, facts: PatientFacts) -> bool:
     index = facts.medication_index
-    return _lists_nothing(index) or _names_nothing_listed(atom.concept, index)
+    return index.lists_nothing or _names_nothing_listed(atom.concept, index)
 
 
 def _silent_allergy(atom, facts: PatientFacts) -> bool:

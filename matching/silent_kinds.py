@@ -72,10 +72,10 @@ def quiet_kinds(facts) -> int | None:
     if facts.profile.absent_means_no or facts.complete or facts.criterion_answers:
         return None
     profile = facts.profile
-    unsaid = {CONDITION: _lists_nothing(facts.condition_index[False]),
-              FAMILY: _lists_nothing(facts.condition_index[True]),
-              PROCEDURE: _lists_nothing(facts.procedure_index), MEDICATION: _lists_nothing(facts.medication_index),
-              ALLERGY: _lists_nothing(facts.allergy_index), LAB: not facts.labs,
+    unsaid = {CONDITION: facts.condition_index[False].lists_nothing,
+              FAMILY: facts.condition_index[True].lists_nothing,
+              PROCEDURE: facts.procedure_index.lists_nothing, MEDICATION: facts.medication_index.lists_nothing,
+              ALLERGY: facts.allergy_index.lists_nothing, LAB: not facts.labs,
               CONSENT: profile.can_consent is None, COMPLIANCE: profile.will_comply is None,
               LIFE_EXPECTANCY: profile.life_expectancy_months is None,
               PERFORMANCE: profile.ecog is None and profile.karnofsky is None,
@@ -85,7 +85,3 @@ def quiet_kinds(facts) -> int | None:
         if quiet and not any(question.startswith(_QUESTIONS[kind]) for question in facts.answers):
             mask |= kind
     return mask
-
-
-def _lists_nothing(index) -> bool:
-    return not index.present and not index.denied
