@@ -30,13 +30,20 @@ from matching.trial import TrialSummary
 _NO_QUESTIONS: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class BallotCriterion:
     """A top-level criterion as the question ranking sees it."""
 
     outcome: str
     question_ids: list[str]
     text: str
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, outcome: str, question_ids: list[str], text: str):
+        self.outcome = outcome
+        self.question_ids = question_ids
+        self.text = text
 
 
 @dataclass(slots=True)
@@ -130,7 +137,7 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
                                plan.combine_any))
     if not values:
         return UNKNOWN, [criterion_question_id(nct_id, plan.criterion_id)]
-    value: Truth = and3(values)
+    value = and3(values)
     if applies is None:
         value = settled_if_may_not_apply(value, plan.inclusion)
         if value is None:

@@ -50,13 +50,23 @@ _HEALTHY_WORDS = frozenset({"healthy", "healthy volunteer", "healthy volunteers"
                             "healthy participants", "healthy adults", "healthy adult volunteers"})
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class _Candidate:
     trial: TrialSummary
     outcome: TrialOutcome
     score: ScoreValues
     nearest: SiteDistance | None
-    evaluation: Evaluation | None = None  # the full explanation, built on demand
+    evaluation: Evaluation | None  # the full explanation, built on demand
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, trial: TrialSummary, outcome: TrialOutcome, score: ScoreValues, nearest: SiteDistance | None,
+                 evaluation: Evaluation | None = None):
+        self.trial = trial
+        self.outcome = outcome
+        self.score = score
+        self.nearest = nearest
+        self.evaluation = evaluation
 
     def explained(self, facts: PatientFacts) -> Evaluation:
         if self.evaluation is None:
@@ -126,7 +136,7 @@ def _location_note(origin: Point | None, profile: PatientProfile, trial: TrialSu
 def _nearest_site_model(found: SiteDistance) -> NearestSite:
     site: Site = found.site
     return NearestSite(facility=site.facility, city=site.city, state=site.state, zip=site.zip, country=site.country,
-                       status=site.status, distance_km=found.distance_km, located_by=found.point.located_by,
+                       status=site.status, distance_km=found.distance_km, located_by=found.point.located_by,  # type: ignore[arg-type]
                        contact_name=site.contact_name, contact_phone=site.contact_phone,
                        contact_email=site.contact_email)
 
@@ -139,10 +149,10 @@ def _trial_match(candidate: _Candidate, facts: PatientFacts, origin: Point | Non
         status=trial.overall_status,
         phases=list(trial.phases),
         url=registry_url(trial),
-        verdict=result.verdict,
+        verdict=result.verdict,  # type: ignore[arg-type]
         verdict_reason=result.verdict_reason,
         score=score_model(candidate.score),
-        summary=result.summary,
+        summary=result.summary,  # type: ignore[arg-type]  # an explanation always has one
         criteria=[c.to_result() for c in result.criteria],
         question_ids=result.question_ids,
         nearest_site=_nearest_site_model(candidate.nearest) if candidate.nearest else None,
@@ -185,11 +195,11 @@ def match_trials(
     max_km = profile.location.max_distance_km if profile.location else None
 
     trials = list(trials)
-    established = [d.condition.text for d in derive_conditions(profile, as_of) if d.topical]
+    established = [d.condition.text for d in derive_conditions(profile, as_of) if d.topical and d.condition.text]
     tokens = query_terms(profile, query_text, context_text, established)
     if text_index is None and tokens:
         text_index = TermIndex(trials)
-    text = text_index.relevance_of(trials, tokens) if tokens else {}
+    text = text_index.relevance_of(trials, tokens) if tokens and text_index is not None else {}
 
     candidates: list[_Candidate] = []
     evaluated = 0
@@ -225,7 +235,7 @@ def match_trials(
         trials=trial_matches,
         questions=questions,
         total=len(candidates),
-        counts=counts,
+        counts=counts,  # type: ignore[arg-type]
         meta=MatchMeta(candidates_evaluated=evaluated, as_of=as_of, statuses=sorted(wanted_statuses),
                        engine_version=ENGINE_VERSION),
     )

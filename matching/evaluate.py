@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from functools import lru_cache
 
 from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom, iter_atoms
@@ -88,10 +89,27 @@ class CriterionOutcome:
     facts_used: list[str]
     question_ids: list[str]
     children: list["CriterionOutcome"]
-    note: str = ""
+    note: str
     # unknown only because a complete record's silence may not fail an inclusion that asks
     # for a condition (``asks_for_condition``): matching.rank counts these
-    silent: bool = False
+    silent: bool
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, id: str, kind: str, text: str, outcome: str, triggered: bool | None, status: str,
+                 facts_used: list[str], question_ids: list[str], children: list[CriterionOutcome], note: str = "",
+                 silent: bool = False):
+        self.id = id
+        self.kind = kind
+        self.text = text
+        self.outcome = outcome
+        self.triggered = triggered
+        self.status = status
+        self.facts_used = facts_used
+        self.question_ids = question_ids
+        self.children = children
+        self.note = note
+        self.silent = silent
 
     @property
     def reason(self) -> str:
@@ -117,10 +135,10 @@ class Evaluation:
     verdict_reason: str = ""
     summary: CriteriaSummary | None = None
     question_ids: list[str] = field(default_factory=list)
-    question_atoms: dict[str, object] = field(default_factory=dict)  # question id -> an atom it settles
-    judge: object = None  # the atom evaluator bound to this patient and evaluation
+    question_atoms: dict[str, Any] = field(default_factory=dict)  # question id -> an atom it settles
+    judge: Any = None  # the atom evaluator bound to this patient and evaluation
     facts: PatientFacts | None = None
-    open_judge: object = None  # the same for facts.open_world (built when first needed)
+    open_judge: Any = None  # the same for facts.open_world (built when first needed)
 
     def to_result(self) -> TrialResult:
         return constructed(TrialResult, {
@@ -182,6 +200,7 @@ def _age_words(low: float | None, high: float | None) -> str:
         return f"Age {n(low)} to {n(high)} years (registry)"
     if low is not None:
         return f"Age {n(low)} years or older (registry)"
+    assert high is not None  # (called with at least one limit)
     return f"Age up to {n(high)} years (registry)"
 
 
@@ -220,7 +239,7 @@ def registry_criteria_for(low: float | None, high: float | None, sex: str | None
     if sex is not None:
         text = f"Sex: {sex} (registry)"
         out.append(Criterion(id="registry-sex", kind="inclusion", text=text, status="compiled",
-                             expr=AtomNode(atom=SexAtom(sex=sex, text=text))))
+                             expr=AtomNode(atom=SexAtom(sex=sex, text=text))))  # type: ignore[arg-type]
     if patients_only:
         text = "Does not accept healthy volunteers (registry)"
         out.append(Criterion(id="registry-healthy-volunteers", kind="inclusion", text=text, status="compiled",
@@ -279,7 +298,7 @@ def _effective(result: CriterionOutcome) -> Truth:
     return {"met": True, "not_met": False}.get(result.outcome)
 
 
-_APPLIES = Judged(True)
+_APPLIES: Judged = Judged(True)
 
 
 def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, evaluation: Evaluation,
@@ -295,25 +314,27 @@ def _evaluate_criterion(criterion: Criterion, nct_id: str, facts: PatientFacts, 
     elif (result.outcome == "not_met" and not registry and criterion.kind == "inclusion"
           and not _answered(criterion, nct_id, facts) and unread_qualifiers.narrowing_phrases(criterion)):
         # what was read fails it ("no [excisional] biopsy"), but unread words qualify it
-        outcome, note = unread_qualifiers.settle(unread_qualifiers.narrowing_phrases(criterion), facts, inclusion=True)
+        outcome, note = unread_qualifiers.settle(unread_qualifiers.narrowing_phrases(criterion),  # type: ignore[arg-type]
+                                                 facts, inclusion=True)
         if outcome != "not_met":
             questions = [criterion_question_id(nct_id, criterion.id)] if outcome == "unknown" else []
             result = _result(criterion, outcome, result.status, result.facts_used, questions, result.children, note)
     elif (result.outcome == "unknown" and not registry and criterion.status in UNREAD
           and record_mentions.applies(facts.profile, criterion.kind == "inclusion")):
-        note = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)
-        if note is not None:
-            result = _result(criterion, "not_met", result.status, [], [], result.children, note)
+        unmentioned = record_mentions.unmentioned_note(criterion.text, facts.profile.record_text)
+        if unmentioned is not None:
+            result = _result(criterion, "not_met", result.status, [], [], result.children, unmentioned)
     elif (result.outcome == "met" and not registry and criterion.kind == "inclusion"
           and unread_settings.unread_setting(criterion) and not _answered(criterion, nct_id, facts)):
         # a place of residence or care the compiler did not read (matching.unread_settings)
         result = _result(criterion, "unknown", result.status, result.facts_used,
                          [criterion_question_id(nct_id, criterion.id)], result.children,
-                         unread_settings.note(unread_settings.unread_setting(criterion)))
+                         unread_settings.note(unread_settings.unread_setting(criterion)))  # type: ignore[arg-type]
     elif (result.outcome == "met" and not registry and criterion.kind == "inclusion"
           and unread_qualifiers.narrowing_phrases(criterion) and not _answered(criterion, nct_id, facts)):
         # what was read meets it, but a complete record never mentions the unread words that qualify it
-        outcome, note = unread_qualifiers.settle_met_inclusion(unread_qualifiers.narrowing_phrases(criterion), facts)
+        outcome, note = unread_qualifiers.settle_met_inclusion(
+            unread_qualifiers.narrowing_phrases(criterion), facts)  # type: ignore[arg-type]
         if outcome != "met":
             result = _result(criterion, outcome, result.status, result.facts_used,
                              [criterion_question_id(nct_id, criterion.id)], result.children, note)
@@ -369,12 +390,12 @@ def _evaluate_once(criterion: Criterion, nct_id: str, facts: PatientFacts, evalu
         used = _facts_used(applies.deciding)
         return _result(criterion, "not_applicable", status, used, [], children)
 
-    parts: list[Judged[AtomFinding]] = []
+    parts: list[Judged] = []
     if criterion.status != "unsupported" and criterion.expr is not None:
         parts.append(evaluate_expr(criterion.expr, sign_alternatives.wrap_judge(criterion.expr, judge, facts.profile,
                                                                                 facts.as_of)))
     if children:
-        child_parts = [Judged(_effective(child), ()) for child in children]
+        child_parts: list[Judged] = [Judged(_effective(child), ()) for child in children]
         combined = combine_judged(child_parts, criterion.combine or "all")
         parts.append(combined)
     if not parts:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from matching import record_mentions, sign_alternatives, trial_subject, unread_qualifiers, unread_settings
 from matching.evaluate import (CriterionOutcome, Evaluation, UNREAD, _effective, _verdict, answer_bool, summarise)
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
-from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT, and3, combine3, settled_if_may_not_apply
+from matching.logic import EXPR_ANY, EXPR_ATOM, EXPR_NOT, Truth, and3, combine3, settled_if_may_not_apply
 from matching.outcomes import MET, NOT_APPLICABLE, NOT_MET, UNKNOWN, CriterionPlan, criterion_outcome, trial_plans
 from matching.packed_rules import has_criteria
 from matching.question_catalog import criterion_question_id
@@ -74,7 +74,7 @@ def _on_subject(result: CriterionOutcome, plan: CriterionPlan, nct_id: str, fact
 
 def _result(plan: CriterionPlan, outcome: str, used: list[str], questions: list[str],
             children: list[CriterionOutcome], note: str = "") -> CriterionOutcome:
-    triggered = None
+    triggered: bool | None = None
     if not plan.inclusion and outcome != UNKNOWN:
         triggered = outcome == MET
     return CriterionOutcome(plan.criterion_id, "inclusion" if plan.inclusion else "exclusion", plan.text, outcome,
@@ -107,9 +107,9 @@ def _criterion(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dic
         return result
     if outcome == UNKNOWN:
         if plan.status in UNREAD and record_mentions.applies(facts.profile, plan.inclusion):
-            note = record_mentions.unmentioned_note(plan.text, facts.profile.record_text)
-            if note is not None:
-                return _result(plan, NOT_MET, [], [], result.children, note)
+            unmentioned = record_mentions.unmentioned_note(plan.text, facts.profile.record_text)
+            if unmentioned is not None:
+                return _result(plan, NOT_MET, [], [], result.children, unmentioned)
         return result
     if outcome != MET or registry:
         return result
@@ -149,7 +149,8 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
             used = ["You answered that this " + ("applies" if answered else "does not apply") + " to you."]
             return _result(plan, MET if answered else NOT_MET, used, [], children)
 
-    applies, applies_deciding = True, _NONE
+    applies: Truth = True
+    applies_deciding: tuple = _NONE
     if plan.applies_if is not None:
         applies, applies_deciding = _expr(plan.applies_if, facts, atoms, None)
         if applies is False:
@@ -158,7 +159,7 @@ def _once(plan: CriterionPlan, nct_id: str, facts: PatientFacts, atoms: dict) ->
     values: list = []
     deciding: tuple = _NONE
     if plan.expr is not None:
-        labels = None
+        labels: dict | None = None
         if plan.sign_pairs and facts.profile.absent_means_no:
             # a measurement beside the absent condition it defines (sign_alternatives.wrap_judge)
             found = sign_alternatives.covered(plan.sign_pairs, lambda atom: _judge(atom, facts, atoms).value,

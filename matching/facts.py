@@ -25,7 +25,7 @@ import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel
 
@@ -42,21 +42,30 @@ from matching.weak_ids import WeakIdTable
 _STEROIDS = json.loads((Path(__file__).parent / "data" / "corticosteroids.json").read_text())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class AtomFinding:
-    """The value of one atom for one patient and the fact it rests on."""
+    """The value of one atom for one patient and the fact it rests on (never changed
+    once built: findings are shared by every criterion and trial that reads the atom)."""
 
     atom_type: str
     value: Truth
     reason: str
-    question_id: str | None = None  # the question that would settle it (when unknown)
+    question_id: str | None  # the question that would settle it (when unknown)
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, atom_type: str, value: Truth, reason: str, question_id: str | None = None):
+        self.atom_type = atom_type
+        self.value = value
+        self.reason = reason
+        self.question_id = question_id
 
 
 @dataclass(frozen=True, slots=True)
 class _Item:
     """A listed patient fact with its concepts resolved."""
 
-    fact: object
+    fact: Any  # Condition | Procedure | Medication | Allergy (mypyc: not 'object')
     closure: frozenset[str]
     words: frozenset[str]
     name: str
@@ -112,12 +121,11 @@ def _index(items: list[_Item]) -> _ItemIndex:
 def _lab_names(lab: LabResult) -> frozenset[str]:
     """Every analyte id a patient's lab result answers to: its name's or its code's
     display as an analyte alias, or any concept its name resolves to."""
-    names = set(concepts.closure(concepts.resolve(lab.analyte)))
+    names: set[str | None] = set(concepts.closure(concepts.resolve(lab.analyte)))
     names.add(analyte_id(lab.analyte))
     if lab.code is not None and lab.code.display:
         names.add(analyte_id(lab.code.display))
-    names.discard(None)
-    return frozenset(names)
+    return frozenset(name for name in names if name is not None)
 
 
 class PatientFacts:
@@ -694,7 +702,7 @@ def _dose_from_answer(atom, facts: PatientFacts, name: str) -> AtomFinding:
 def _judge_medication(atom, item: _Item, facts: PatientFacts, name: str) -> AtomFinding:
     med: Medication = item.fact
     ongoing = med.end is None or med.end >= facts.as_of
-    said = f"You told us you take {item.name}" if ongoing else f"You told us you took {item.name} until {med.end.isoformat()}"
+    said = f"You told us you take {item.name}" if ongoing else f"You told us you took {item.name} until {med.end}"
     if atom.window is None:
         fits: Truth = ongoing
     else:
@@ -778,8 +786,8 @@ def _lab(atom, facts: PatientFacts) -> AtomFinding:
         answer = facts.answer(question_id)
         if isinstance(answer, (int, float)) and not isinstance(answer, bool):
             value, unit = float(answer), default_unit(atom.analyte) or atom.unit
-        elif isinstance(answer, str) and _parse_value_with_unit(answer):
-            value, unit = _parse_value_with_unit(answer)
+        elif isinstance(answer, str) and (parsed := _parse_value_with_unit(answer)):
+            value, unit = parsed
         else:
             return _unknown(atom, f"We do not know your {name} result.")
         uln = lln = None
@@ -921,7 +929,7 @@ def _karnofsky_to_ecog(score: int) -> int:
 def _performance(atom, facts: PatientFacts) -> AtomFinding:
     profile = facts.profile
     scale = atom.scale
-    own = {"ecog": profile.ecog, "karnofsky": profile.karnofsky, "lansky": None}[scale]
+    own: int | float | None = {"ecog": profile.ecog, "karnofsky": profile.karnofsky, "lansky": None}[scale]
     rule = f"{_COMPARATOR_WORDS[atom.comparator]} {_num(atom.value)}"
     if own is None:
         answer = facts.answer(question_id_for_atom(atom))

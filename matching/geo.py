@@ -29,11 +29,18 @@ class Point:
     located_by: str  # geopoint | postal_code | city
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class SiteDistance:
     site: Site
     point: Point
     distance_km: float
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, site: Site, point: Point, distance_km: float):
+        self.site = site
+        self.point = point
+        self.distance_km = distance_km
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

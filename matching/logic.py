@@ -12,13 +12,12 @@ mattered (for a false ``all``: the false parts; for an unknown ``any``: the unkn
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Callable, Iterable
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Expr, Not
 
 Truth = bool | None
 
-F = TypeVar("F")
 
 # Expressions compiled for judging (matching.outcomes.compile_expr), as nested tuples:
 # (EXPR_ATOM, number, atom) | (EXPR_NOT, node) | (EXPR_ALL, nodes) | (EXPR_ANY, nodes)
@@ -72,14 +71,14 @@ def implies3(condition: Truth, consequence: Truth) -> Truth:
 
 
 @dataclass(frozen=True, slots=True)
-class Judged(Generic[F]):
+class Judged:
     """The value of a (sub)expression and the atom findings that decided it."""
 
     value: Truth
-    deciding: tuple[F, ...] = ()
+    deciding: tuple = ()  # the findings (e.g. facts.AtomFinding)
 
 
-def evaluate_expr(expr: Expr, judge_atom: Callable[[object], tuple[Truth, F]]) -> Judged[F]:
+def evaluate_expr(expr: Expr, judge_atom: Callable[[object], tuple[Truth, object]]) -> Judged:
     """Evaluate ``expr`` with ``judge_atom(atom) -> (value, finding)`` for its leaves."""
     if isinstance(expr, AtomNode):
         value, finding = judge_atom(expr.atom)
@@ -95,7 +94,7 @@ def evaluate_expr(expr: Expr, judge_atom: Callable[[object], tuple[Truth, F]]) -
     raise TypeError(f"not an expression node: {type(expr).__name__}")
 
 
-def combine_judged(parts: list[Judged[F]], how: str) -> Judged[F]:
+def combine_judged(parts: list[Judged], how: str) -> Judged:
     """Combine already-evaluated parts with ``all`` or ``any`` (used for child criteria)."""
     if how not in ("all", "any"):
         raise ValueError(f"unknown combination {how!r}")
@@ -104,7 +103,7 @@ def combine_judged(parts: list[Judged[F]], how: str) -> Judged[F]:
     return Judged(value, _deciding(parts, value, dominant=how == "any"))
 
 
-def _deciding(parts: list[Judged[F]], value: Truth, *, dominant: bool) -> tuple[F, ...]:
+def _deciding(parts: list[Judged], value: Truth, *, dominant: bool) -> tuple:
     """The findings that explain ``value``.
 
     ``dominant`` is the value that short-circuits the connective (True for ``any``,

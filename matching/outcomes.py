@@ -25,6 +25,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not, RuleSet
 from matching import (record_mentions, sign_alternatives, silent_kinds, trial_subject, unread_qualifiers,
@@ -103,7 +104,7 @@ class CriterionPlan:
         return self.status == "compiled" or self.status == "registry"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, init=False, unsafe_hash=True)
 class TrialOutcome:
     """A trial's verdict for one patient and the share of its criteria that are settled
     (the ``CriteriaSummary`` of the full evaluation has the same verdict and share)."""
@@ -112,11 +113,21 @@ class TrialOutcome:
     settled_share: float
     # top-level criteria that rule the patient out, split as matching.rank scores them:
     # fully read by the compiler (or registry limits) or not
-    confident_failures: int = 0
-    doubtful_failures: int = 0
+    confident_failures: int
+    doubtful_failures: int
     # fully read inclusions naming a condition that a complete record does not mention: unknown
     # (silence may only help), but the trial is likely for other patients (matching.rank)
-    silent_requirements: int = 0
+    silent_requirements: int
+
+    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
+    # generated __init__ stays interpreted, and thousands are built per match)
+    def __init__(self, verdict: str, settled_share: float, confident_failures: int = 0, doubtful_failures: int = 0,
+                 silent_requirements: int = 0):
+        self.verdict = verdict
+        self.settled_share = settled_share
+        self.confident_failures = confident_failures
+        self.doubtful_failures = doubtful_failures
+        self.silent_requirements = silent_requirements
 
 
 def compile_expr(expr) -> tuple:
@@ -205,7 +216,7 @@ def plan_criterion(criterion: Criterion) -> CriterionPlan:
         form = _FORM_NONE if expr is None else _FORM_ATOM if expr[0] == _ATOM else _FORM_GENERAL
     measurements = sign_alternatives.covered_measurements(criterion.expr) if evaluated else ()
     sign_pairs = _canonical_pairs(measurements)
-    atoms = ()
+    atoms: tuple[tuple[int, object], ...] = ()
     if form == _FORM_GENERAL and not children and expr is not None and not sign_pairs:
         # (a sign pair can settle a criterion whose atoms are all unknown: no shortcut)
         first: dict[int, object] = {}
@@ -392,7 +403,7 @@ def top_outcome(plan: CriterionPlan, nct_id: str, facts: PatientFacts, subject: 
 def _decide(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
     form = plan.form
     if form == _FORM_ATOM:  # _decide_once inlined for the common forms
-        node = plan.expr
+        node = cast(tuple, plan.expr)  # an atom form always has one
         found = facts.memo.get(node[1])
         if found is None:
             found = evaluate_atom(node[2], facts, node[1])
@@ -490,7 +501,7 @@ def _trial_parts(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]
 def _plan_trial(trial: TrialSummary) -> tuple[tuple, tuple[CriterionPlan, ...]]:
     # registry_limits depends on the profile only through ``healthy_volunteer``
     limits = _limits((registry_limits(trial, _AS_PATIENT), registry_limits(trial, _AS_HEALTHY_VOLUNTEER)))
-    text = plan_rules(trial.rules) if has_criteria(trial) else ()
+    text = plan_rules(trial.rules) if trial.rules is not None and has_criteria(trial) else ()
     return limits, text
 
 
@@ -541,9 +552,10 @@ def silent_requirement(plan: CriterionPlan, nct_id: str, facts: PatientFacts) ->
     patients ("Patients with HIV-1 infection" in a hepatitis C trial, for a note that never
     mentions HIV)."""
     if plan.form == _FORM_ATOM:
-        found = facts.memo.get(plan.expr[1])
+        node = cast(tuple, plan.expr)  # an atom form always has one
+        found = facts.memo.get(node[1])
         if found is None:
-            found = evaluate_atom(plan.expr[2], facts, plan.expr[1])
+            found = evaluate_atom(node[2], facts, node[1])
         return found.value is False
     return _decide_once(plan, nct_id, facts) == NOT_MET
 
@@ -558,21 +570,22 @@ def _count(rows: PlanRows, full: bool, nct_id: str, facts: PatientFacts,
     else:
         shared = facts.outcomes
         keys = rows.shapes if full else rows.loose_shapes
-        outcomes = list(map(shared.get, keys))
-        if None in outcomes:
+        found: list[str | None] = list(map(shared.get, keys))  # type: ignore[arg-type]
+        if None in found:
             plans, quiet = rows.plans, facts.quiet_kinds
-            for i, outcome in enumerate(outcomes):
-                if outcome is None:
+            for i, known in enumerate(found):
+                if known is None:
                     key = keys[i]
-                    outcome = shared.get(key)  # (an earlier plan of this trial may share the shape)
-                    if outcome is None:
+                    known = shared.get(key)  # (an earlier plan of this trial may share the shape)
+                    if known is None:
                         if quiet is not None and _silent(plans[i], quiet, facts):
-                            outcome = shared[key] = UNKNOWN  # about what the patient says nothing of
+                            known = shared[key] = UNKNOWN  # about what the patient says nothing of
                             # the page and the question vote read these atoms' findings
                             remember_silence(plans[i].numbers, facts)
                         else:
-                            outcome = shared[key] = _decide(plans[i], nct_id, facts)
-                    outcomes[i] = outcome
+                            known = shared[key] = _decide(plans[i], nct_id, facts)
+                    found[i] = known
+        outcomes = cast(list[str], found)  # every one decided
     unknown = outcomes.count(UNKNOWN)
     confident = doubtful = silent = 0
     blocked = list(map(operator.eq, outcomes, rows.blocking))

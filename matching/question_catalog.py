@@ -153,7 +153,7 @@ def spec_for(question_id: str, atom=None, criterion_text: str = "") -> QuestionS
         return QuestionSpec(question_id, f"Has a close relative (parent, brother, sister, child) had {name}?", YES_NO)
     if kind == "procedure":
         if detail == "subtype":
-            choices = ("allogeneic", "autologous") if concept == "hsct" else ()
+            choices: tuple[str, ...] = ("allogeneic", "autologous") if concept == "hsct" else ()
             return QuestionSpec(question_id, f"What kind of {name} did you have?",
                                 "choice" if choices else "text", None, choices)
         if detail == "site":

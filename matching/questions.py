@@ -84,7 +84,8 @@ def next_questions(ranked: Iterable[Evaluation | Ballot], *, answered: Iterable[
     questions = []
     for question_id, tally in order:
         spec = spec_for(question_id, atoms.get(question_id), texts.get(question_id, ""))
-        questions.append(Question(id=question_id, text=spec.text, answer_type=spec.answer_type, unit=spec.unit,
+        questions.append(Question(id=question_id, text=spec.text, answer_type=spec.answer_type,  # type: ignore[arg-type]
+                                  unit=spec.unit,
                                   choices=list(spec.choices), settles=tally.settles, trials=len(tally.trials),
                                   weight=round(tally.weight, 4), examples=tally.examples))
     return questions

@@ -183,7 +183,7 @@ def silence_settles(text: str) -> bool:
     return True
 
 
-def unmentioned_note(text: str, record_text: str, *, any_word: bool = False) -> str | None:
+def unmentioned_note(text: str, record_text: str | None, *, any_word: bool = False) -> str | None:
     """The reason an unread exclusion is not triggered, or None if the record mentions it
     or its silence cannot settle it. ``any_word``: one salient word in the record is a
     mention (for a short qualifying phrase, :mod:`matching.unread_qualifiers`, where a
@@ -194,7 +194,7 @@ def unmentioned_note(text: str, record_text: str, *, any_word: bool = False) -> 
     if not terms:
         return ("The criterion names nothing specific the record could mention; as a complete "
                 "record, what it does not mention counts as absent.")
-    stems, concepts = _record_index(record_text)
+    stems, concepts = _record_index(record_text or "")
     if any_word and any(stem in stems for stem, _ in terms):
         return None
     if any(_mostly_in(phrase, stems) for phrase in salient_phrases(text)):

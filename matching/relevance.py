@@ -19,6 +19,7 @@ are all shared.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -87,7 +88,7 @@ def patient_topics(profile: PatientProfile, note: str | None = None) -> list[Pat
     return with_other_kinds(topics + note_topics(note, topics) if note else topics)
 
 
-def note_topics(note: str, known: list[PatientTopic] = ()) -> list[PatientTopic]:
+def note_topics(note: str, known: Sequence[PatientTopic] = ()) -> list[PatientTopic]:
     """Topics for the note's diagnosis phrases, shortest first, but those naming a concept
     a ``known`` or earlier topic already names, or only words of one (the extractor read
     them, or the note says the same twice: "diagnosed with Wilson disease last year" and

@@ -7,7 +7,7 @@ Every list is in a deterministic order, so the same request gives the same JSON.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -240,9 +240,10 @@ CriterionResult.model_rebuild()
 # the fields-set), so equality, dumps and JSON are unchanged.
 
 _set_attribute = object.__setattr__
+M = TypeVar("M", bound=BaseModel)
 
 
-def constructed(model: type[_Model], fields: dict) -> _Model:
+def constructed(model: type[M], fields: dict) -> M:
     """``model.model_construct(**fields)`` for ``fields`` naming every field, in field order."""
     instance = model.__new__(model)
     _set_attribute(instance, "__dict__", fields)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from criteria_rules.ir import AnyOf, AtomNode, Expr, LabAtom
+from criteria_rules.ir import AnyOf, AtomNode, Expr, LabAtom, Not
 from matching import concepts
 from matching.derived_conditions import LAB_SIGNS
 from matching.facts import AtomFinding
@@ -66,7 +66,8 @@ def covered_measurements(expr: Expr | None) -> tuple[tuple[LabAtom, tuple], ...]
     stack = [expr] if expr is not None else []
     while stack:
         node = stack.pop()
-        args = getattr(node, "args", None) or ([node.arg] if getattr(node, "arg", None) is not None else [])
+        args: list = list(getattr(node, "args", None) or ()) or (
+            [node.arg] if isinstance(node, Not) else [])
         stack.extend(args)
         if not isinstance(node, AnyOf):
             continue

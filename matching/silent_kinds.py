@@ -56,7 +56,7 @@ def kinds_of(atoms: Iterable) -> int:
 
 def names_of(atoms: Iterable) -> tuple[tuple[int, str], ...]:
     """(kind, concept or analyte) of the atoms of ``NAMED`` kinds, each once."""
-    names = {}
+    names: dict[tuple[int, str], None] = {}
     for atom in atoms:
         kind = atom_kind(atom)
         if kind & NAMED:

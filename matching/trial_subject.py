@@ -203,19 +203,21 @@ class Subject:
     __slots__ = ("trial", "facts", "_positions", "used")
 
     def __init__(self, trial: TrialSummary, facts: PatientFacts):
-        self.trial, self.facts, self._positions = trial, facts, None
+        self.trial, self.facts = trial, facts
+        self._positions: tuple[int, ...] | None = None
         self.used: tuple[int, ...] = ()  # the conditions set aside by the last criterion it unsettled
 
     @property
     def positions(self) -> tuple[int, ...]:
         if self._positions is None:
-            self._positions = subject_conditions(self.trial, self.facts)
+            found = self._positions = subject_conditions(self.trial, self.facts)
+            return found
         return self._positions
 
-    def rests_on_it(self, inclusion: bool, read: Reading, decide: Callable[[PatientFacts], str]) -> bool:
+    def rests_on_it(self, inclusion: bool, read: Reading | None, decide: Callable[[PatientFacts], str]) -> bool:
         """Whether a criterion that rules the patient out does so only through the trial's
         subject: ``decide`` gives its outcome for other facts of the same patient."""
-        if read.stage_named or not read.ruling_out or not self.positions:
+        if read is None or read.stage_named or not read.ruling_out or not self.positions:
             return False
         conditions = self.facts.conditions
         positions = tuple(n for n in self.positions

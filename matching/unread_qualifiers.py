@@ -37,6 +37,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from criteria_rules.ir import All, AnyOf, AtomNode, Criterion, Not
 from matching import record_mentions
@@ -57,7 +58,7 @@ class Narrowing:
 
     # The criterion's expression: its IR, or in a plan its compiled form (matching.logic:
     # a plan keeps one atom object per meaning, not the criterion's IR).
-    expr: object
+    expr: Any  # (mypyc: not 'object')
     phrases: tuple[tuple[int, str], ...]  # (position of the qualified atom, depth first; phrase)
     # the phrases that follow a condition through a cause or place ("rhinitis due to
     # [ragweed]"): the ones that narrow a met inclusion (met_inclusion_outcome)
@@ -88,8 +89,8 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
             or criterion.expr is None or criterion.children:
         return None
     text = criterion.text
-    placed = [(position, _place(text, atom.text or "")) for position, atom in enumerate(_atoms(criterion.expr))]
-    placed = [(position, where) for position, where in placed if where is not None]
+    found = [(position, _place(text, atom.text or "")) for position, atom in enumerate(_atoms(criterion.expr))]
+    placed = [(position, where) for position, where in found if where is not None]
     if not placed:
         return None
     out: list[tuple[int, str]] = []
