@@ -269,8 +269,8 @@ def main(argv: list[str] | None = None) -> int:
 
         keep_parsed(args.parsed_kept)
     started = time.perf_counter()
+    warm_up()  # before the catalog, as a worker does (app.main.preload_catalog): its freeze covers both
     snapshot, corpus, compiled_now = load_snapshot(args.work_dir, args.size, args.workers)
-    warm_up()
     requests = [prepare(body) for body in all_bodies()]
     print(f"{snapshot.index.size} trials from {corpus} ({compiled_now} compiled now), {len(requests)} requests, "
           f"ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
