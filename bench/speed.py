@@ -707,6 +707,14 @@ def run(args) -> int:
     return 1 if http is not None and http.errors else 0
 
 
+def matcher_build() -> str:
+    """native | python | partial: the build this process (and the server it starts, from
+    the same environment) matches with (matching.native)."""
+    from matching import native
+
+    return native.build()
+
+
 def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now, latencies, memory, http,
            load_before, compiler_version, seconds) -> None:
     from rich.console import Console
@@ -715,7 +723,7 @@ def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now
     console = Console(highlight=False, width=110)
     console.print(f"corpus {corpus}: {len(studies)} trials, {len(inputs)} distinct compiler inputs; "
                   f"compiler {compiler_version}; {os.cpu_count()} CPUs; load average before "
-                  f"{load_before[0]:.1f}, now {os.getloadavg()[0]:.1f}")
+                  f"{load_before[0]:.1f}, now {os.getloadavg()[0]:.1f}; matcher build {matcher_build()}")
     table = Table(title="Speed and scale")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -766,6 +774,7 @@ def report(args, corpus, studies, inputs, throughput, compile_wall, compiled_now
                       http_p95_ms=f"{http.p95:.0f}", http_errors=str(http.errors),
                       server_cpu_ms_per_match=f"{http.server_cpu_ms:.1f}",
                       http_ceiling_rps_2cores=f"{http.ceiling_2_cores:.0f}")
+    values["matcher"] = matcher_build()
     values["load_avg"] = f"{load_before[0]:.1f}"
     values["seconds"] = f"{seconds:.0f}"
     print(" ".join(f"{key}={value}" for key, value in values.items()), flush=True)

@@ -66,3 +66,10 @@ def _is_extension(path: str | None) -> bool:
 def compiled() -> tuple[str, ...]:
     """The modules of :data:`MODULES` this process runs compiled (imports them)."""
     return tuple(name for name in MODULES if _is_extension(importlib.import_module(name).__file__))
+
+
+def build() -> str:
+    """"native" (every module compiled), "python" (none) or "partial": what /healthz and
+    ``eligo bench speed`` report, so a deployment can check which build it runs."""
+    count = len(compiled())
+    return "native" if count == len(MODULES) else "python" if count == 0 else "partial"

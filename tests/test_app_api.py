@@ -15,6 +15,7 @@ def test_healthz_checks_the_database(client):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok", "database": "ok", "schema_revision": "0002", "trials": 5, "detail": None,
+        "matcher": "python",  # a development checkout (matching.native)
     }
 
 

@@ -78,3 +78,5 @@ class Health(BaseModel):
     schema_revision: str | None = None
     trials: int | None = None
     detail: str | None = None
+    # the matcher's build: "native" (compiled with mypyc, matching.native), "python" or "partial"
+    matcher: str | None = None

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.api.deps import SessionDep
 from app.api.schemas import Health
 from app.repository import count_trials
+from matching import native
 
 router = APIRouter(tags=["health"])
 
@@ -20,4 +21,4 @@ def healthz(session: SessionDep, response: Response) -> Health:
     except SQLAlchemyError as error:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         return Health(status="error", database="unavailable", detail=type(error).__name__)
-    return Health(status="ok", database="ok", schema_revision=revision, trials=trials)
+    return Health(status="ok", database="ok", schema_revision=revision, trials=trials, matcher=native.build())
