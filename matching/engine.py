@@ -104,16 +104,16 @@ def passes_status(trial: TrialSummary, statuses: frozenset[str]) -> bool:
     return trial.overall_status is None or trial.overall_status.upper() in statuses
 
 
-def passes_age_sex(trial: TrialSummary, profile: PatientProfile, as_of: dt.date) -> bool:
-    """False only when a limit the trial gives excludes the patient's known age or sex."""
-    age = profile.age_on(as_of)
+def passes_age_sex(trial: TrialSummary, age: float | None, sex_given: str | None) -> bool:
+    """False only when a limit the trial gives excludes the patient's known age (in years,
+    ``PatientProfile.age_on``) or sex."""
     if age is not None:
         if trial.min_age_years is not None and age < trial.min_age_years:
             return False
         if trial.max_age_years is not None and int(age) > trial.max_age_years:
             return False
     sex = (trial.sex or "ALL").upper()
-    if profile.sex in ("female", "male") and sex in ("FEMALE", "MALE") and profile.sex.upper() != sex:
+    if sex_given in ("female", "male") and sex in ("FEMALE", "MALE") and sex_given.upper() != sex:
         return False
     return True
 
@@ -195,6 +195,7 @@ def match_trials(
     max_km = profile.location.max_distance_km if profile.location else None
 
     trials = list(trials)
+    age = profile.age_on(as_of)  # once, not per trial (registry age limits)
     established = [d.condition.text for d in derive_conditions(profile, as_of) if d.topical and d.condition.text]
     tokens = query_terms(profile, query_text, context_text, established)
     if text_index is None and tokens:
@@ -204,7 +205,7 @@ def match_trials(
     candidates: list[_Candidate] = []
     evaluated = 0
     for trial in trials:
-        if not passes_status(trial, wanted_statuses) or not passes_age_sex(trial, profile, as_of):
+        if not passes_status(trial, wanted_statuses) or not passes_age_sex(trial, age, profile.sex):
             continue
         if not include_healthy and is_healthy_volunteer_only(trial):
             continue

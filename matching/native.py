@@ -27,6 +27,7 @@ from pathlib import Path
 # from interpreted code, and a dataclass field must not be annotated ``object``.
 MODULES: tuple[str, ...] = (
     "matching.ballots",
+    "matching.derived",
     "matching.engine",
     "matching.evaluate",
     "matching.explain",

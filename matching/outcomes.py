@@ -38,7 +38,8 @@ from matching.packed_rules import PackedRules, has_criteria
 from matching.profile import PatientProfile
 from matching.question_catalog import criterion_question_id
 from matching.shared_values import SharedValues
-from matching.trial import TrialSummary, derived_once
+from matching.derived import derived_once
+from matching.trial import TrialSummary
 from matching.weak_ids import WeakIdTable
 
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
@@ -482,7 +483,7 @@ def _decide_once(plan: CriterionPlan, nct_id: str, facts: PatientFacts) -> str:
 
 # Per trial: its registry limits (as registry_limits reads them, but for the patient's
 # healthy-volunteer wish) and its text criteria's plans. Read on every request for every
-# candidate; trials stay in memory, so worked out once (matching.trial.derived_once).
+# candidate; trials stay in memory, so worked out once (matching.derived.derived_once).
 _limits = SharedValues()  # a few hundred distinct limits cover every trial
 _AS_HEALTHY_VOLUNTEER = PatientProfile(healthy_volunteer=True)
 _AS_PATIENT = PatientProfile()

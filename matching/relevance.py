@@ -27,7 +27,8 @@ from matching import concepts
 from matching.note_diagnoses import diagnosis_phrases
 from matching.profile import PatientProfile
 from matching.shared_values import SharedValues
-from matching.trial import TrialSummary, derived_once
+from matching.derived import derived_once
+from matching.trial import TrialSummary
 
 # How much a match in each field says about the trial's topic.
 FIELD_WEIGHTS = {
@@ -201,7 +202,7 @@ def prepare_topics(trial: TrialSummary) -> None:
 
 
 def _trial_topics(trial: TrialSummary) -> _TrialTopics:
-    """The trial's topical fields prepared once per trial object (matching.trial.derived_once)."""
+    """The trial's topical fields prepared once per trial object (matching.derived.derived_once)."""
     return derived_once(trial, "topics", _topics_of)
 
 

@@ -27,7 +27,8 @@ from rank_bm25 import BM25Okapi
 from matching.note_diagnoses import GENERIC_HEADS, affirmed_text, diagnosis_phrases
 from matching.profile import PatientProfile
 from matching.packed_rules import rules_of
-from matching.trial import TrialSummary, derived_once
+from matching.derived import derived_once
+from matching.trial import TrialSummary
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
 
@@ -261,7 +262,7 @@ def prepare_terms(trial: TrialSummary) -> None:
 def _inclusion_terms(trial: TrialSummary) -> np.ndarray:
     """Term ids (row 0) and their counts (row 1) on a trial's inclusion side, once per trial
     object (trials stay in memory, so a catalog reload that keeps a trial does not
-    tokenise it again: matching.trial.derived_once)."""
+    tokenise it again: matching.derived.derived_once)."""
     return derived_once(trial, "inclusion_terms", _count_inclusion_terms)
 
 

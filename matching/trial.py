@@ -6,15 +6,10 @@ directly. Plain frozen dataclasses: cheap to hold 100k of them in a worker.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from criteria_rules.ir import RuleSet
 from matching.packed_rules import PackedRules
-
-T = TypeVar("T")
-
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -52,22 +47,6 @@ class TrialSummary:
     brief_summary: str = ""
     url: str = field(default="")
     # What matching works out of this trial once and reads on every request (outcome
-    # plans, subject, topics, terms: see derived_once()). Not a field of the record: not
+    # plans, subject, topics, terms: see matching.derived). Not a field of the record: not
     # compared, not copied by dataclasses.replace, and it goes when the trial goes.
     derived: dict = field(init=False, default_factory=dict, compare=False, repr=False)
-
-
-def derived_once(trial: TrialSummary, key: str, build: Callable[[TrialSummary], T]) -> T:
-    """``build(trial)``, worked out once per trial object and kept on it under ``key``.
-
-    Trials are loaded once per catalog version and only read, so what a match derives
-    from one (its criteria's plans, the disease it studies, its topical fields) can be
-    kept with it. Kept on the trial rather than in tables keyed by ``id(trial)``: such a
-    table would pin every trial a catalog reload replaced until it was cleared, and
-    clearing it would make the trials it still served pay again.
-    Two threads may build the same value at once; both results are equal.
-    """
-    found = trial.derived.get(key)
-    if found is None:
-        found = trial.derived[key] = build(trial)
-    return found

@@ -41,7 +41,8 @@ from matching import concepts
 from matching.facts import PatientFacts, concept_matches, present_matches
 from matching.shared_values import SharedValues
 from matching.packed_rules import rules_of
-from matching.trial import TrialSummary, derived_once
+from matching.derived import derived_once
+from matching.trial import TrialSummary
 
 NOTE = ("(Not settled: it rules you out only through {name}, the condition this trial studies, so it "
         "must mean something else, such as another or an earlier one; the study team can tell.)")
@@ -86,7 +87,7 @@ _subject_sets = SharedValues()  # trials of one disease share one set
 
 
 def subject_concepts(trial: TrialSummary) -> frozenset[str]:
-    """:func:`subject_concepts_of`, once per trial object (matching.trial.derived_once)."""
+    """:func:`subject_concepts_of`, once per trial object (matching.derived.derived_once)."""
     return derived_once(trial, "subject", _shared_subject_concepts)
 
 
