@@ -38,8 +38,7 @@ class BallotCriterion:
     question_ids: list[str]
     text: str
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, outcome: str, question_ids: list[str], text: str):
         self.outcome = outcome
         self.question_ids = question_ids

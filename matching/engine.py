@@ -58,8 +58,7 @@ class _Candidate:
     nearest: SiteDistance | None
     evaluation: Evaluation | None  # the full explanation, built on demand
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, trial: TrialSummary, outcome: TrialOutcome, score: ScoreValues, nearest: SiteDistance | None,
                  evaluation: Evaluation | None = None):
         self.trial = trial

@@ -56,8 +56,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 from functools import lru_cache
+from typing import Any
 
 from criteria_rules.ir import AgeAtom, AtomNode, Criterion, HealthyVolunteerAtom, Not, SexAtom, iter_atoms
 from matching.facts import AtomFinding, PatientFacts, evaluate_atom
@@ -94,8 +94,7 @@ class CriterionOutcome:
     # for a condition (``asks_for_condition``): matching.rank counts these
     silent: bool
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, id: str, kind: str, text: str, outcome: str, triggered: bool | None, status: str,
                  facts_used: list[str], question_ids: list[str], children: list[CriterionOutcome], note: str = "",
                  silent: bool = False):

@@ -52,8 +52,7 @@ class AtomFinding:
     reason: str
     question_id: str | None  # the question that would settle it (when unknown)
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, atom_type: str, value: Truth, reason: str, question_id: str | None = None):
         self.atom_type = atom_type
         self.value = value
@@ -1140,12 +1139,13 @@ def remember_silence(numbers: tuple[int, ...], facts: PatientFacts) -> None:
 
 
 def _says_nothing_of(kind: int, name: str, facts: PatientFacts) -> bool:
+    if silent_kinds.QUESTIONS[kind] + name in facts.answers:
+        return False
     if kind == silent_kinds.LAB:
-        return f"q:lab:{name}" not in facts.answers and not any(name in names for _, names in facts.lab_names)
-    index, question = {silent_kinds.CONDITION: (facts.condition_index[False], "q:condition:"),
-                       silent_kinds.PROCEDURE: (facts.procedure_index, "q:procedure:"),
-                       silent_kinds.MEDICATION: (facts.medication_index, "q:medication:")}[kind]
-    return question + name not in facts.answers and _names_nothing_listed(name, index)
+        return not any(name in names for _, names in facts.lab_names)
+    index = {silent_kinds.CONDITION: facts.condition_index[False], silent_kinds.PROCEDURE: facts.procedure_index,
+             silent_kinds.MEDICATION: facts.medication_index}[kind]
+    return _names_nothing_listed(name, index)
 
 
 def _silent_procedure(atom, facts: PatientFacts) -> bool:

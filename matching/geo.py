@@ -35,8 +35,7 @@ class SiteDistance:
     point: Point
     distance_km: float
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, site: Site, point: Point, distance_km: float):
         self.site = site
         self.point = point

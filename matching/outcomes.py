@@ -120,8 +120,7 @@ class TrialOutcome:
     # (silence may only help), but the trial is likely for other patients (matching.rank)
     silent_requirements: int
 
-    # (hand-written: a compiled build (matching.native) runs it natively; a dataclass's
-    # generated __init__ stays interpreted, and thousands are built per match)
+    # (a hand-written __init__: matching.native)
     def __init__(self, verdict: str, settled_share: float, confident_failures: int = 0, doubtful_failures: int = 0,
                  silent_requirements: int = 0):
         self.verdict = verdict

@@ -34,7 +34,7 @@ _BY_TYPE = {"procedure": PROCEDURE, "medication": MEDICATION, "allergy": ALLERGY
 # tested against alone
 NAMED = CONDITION | PROCEDURE | MEDICATION | LAB
 # the questions of each kind begin so (matching.question_catalog.question_id_for_atom)
-_QUESTIONS = {CONDITION: "q:condition:", FAMILY: "q:family:", PROCEDURE: "q:procedure:", MEDICATION: "q:medication:",
+QUESTIONS = {CONDITION: "q:condition:", FAMILY: "q:family:", PROCEDURE: "q:procedure:", MEDICATION: "q:medication:",
               ALLERGY: "q:allergy:", LAB: "q:lab:", CONSENT: "q:consent", COMPLIANCE: "q:compliance",
               LIFE_EXPECTANCY: "q:life_expectancy", PERFORMANCE: "q:performance:",
               TRIAL_PARTICIPATION: "q:trial_participation"}
@@ -82,6 +82,6 @@ def quiet_kinds(facts) -> int | None:
               TRIAL_PARTICIPATION: profile.in_other_trial is None and profile.last_trial_participation is None}
     mask = 0
     for kind, quiet in unsaid.items():
-        if quiet and not any(question.startswith(_QUESTIONS[kind]) for question in facts.answers):
+        if quiet and not any(question.startswith(QUESTIONS[kind]) for question in facts.answers):
             mask |= kind
     return mask

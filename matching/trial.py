@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from criteria_rules.ir import RuleSet
 from matching.packed_rules import PackedRules
 
+
 @dataclass(frozen=True, slots=True)
 class Site:
     facility: str | None = None

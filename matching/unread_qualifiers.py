@@ -89,13 +89,13 @@ def narrowing_phrases(criterion: Criterion) -> Narrowing | None:
             or criterion.expr is None or criterion.children:
         return None
     text = criterion.text
-    found = [(position, _place(text, atom.text or "")) for position, atom in enumerate(_atoms(criterion.expr))]
+    atoms = _atoms(criterion.expr)
+    found = [(position, _place(text, atom.text or "")) for position, atom in enumerate(atoms)]
     placed = [(position, where) for position, where in found if where is not None]
     if not placed:
         return None
     out: list[tuple[int, str]] = []
     linked: list[tuple[int, str]] = []
-    atoms = _atoms(criterion.expr)
     for phrase in dict.fromkeys(criterion.unparsed):
         where = _place(text, phrase)
         if where is None or not record_mentions.salient_terms(phrase):

